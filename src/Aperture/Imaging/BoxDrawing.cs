@@ -38,7 +38,7 @@ public static class BoxDrawing
                 if (label < 0 || label >= classNames.Count)
                     throw new ArgumentException($"label {label} has no class name ({classNames.Count} names given)");
 
-        int lineWidth = style.LineWidth > 0 ? style.LineWidth : Math.Max(1, (int)Math.Round(Math.Max(h, w) / 250.0));
+        int lineWidth = style.LineWidth > 0 ? style.LineWidth : Math.Max(1, (int)Math.Round(Math.Max(h, w) / 200.0));
         float fontSize = style.FontSize > 0 ? style.FontSize : Math.Clamp(Math.Max(h, w) / 40f, 9f, 32f);
 
         using var bitmap = Raster.ToDrawable(rgb);

@@ -5,7 +5,7 @@ namespace Aperture.Imaging;
 /// <summary>How <see cref="BoxDrawing"/> draws boxes and their labels. The defaults scale with the image.</summary>
 public sealed record BoxStyle
 {
-    /// <summary>Line width in pixels; 0 (the default) scales it with the image: max(1, round(max(H, W) / 250)).</summary>
+    /// <summary>Line width in pixels; 0 (the default) scales it with the image: max(1, round(max(H, W) / 200)).</summary>
     public int LineWidth { get; init; }
 
     /// <summary>Label font size in pixels; 0 (the default) scales it with the image, between 9 and 32.</summary>

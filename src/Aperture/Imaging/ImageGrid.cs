@@ -52,7 +52,7 @@ public static class ImageGrid
         if (scale > 1) x = x.repeat_interleave(scale, 2).repeat_interleave(scale, 3);
         int th = (int)x.shape[2], tw = (int)x.shape[3];
 
-        using var font = captions is null ? null : CaptionFont(captions, tw + padding);
+        using var font = captions is null ? null : CaptionFont(captions, tw + Math.Min(padding, 2));
         float lineHeight = font is null ? 0 : font.Spacing;
         int maxLines = captions?.Max(c => c.Text.Split('\n').Length) ?? 0;
         int captionHeight = font is null ? 0 : (int)Math.Ceiling(maxLines * lineHeight) + 2;
@@ -119,7 +119,7 @@ public static class ImageGrid
         var font = TextFont.Create(14);
         if (font is null) return null;
         float widest = captions.SelectMany(c => c.Text.Split('\n')).Select(l => font.MeasureText(l)).DefaultIfEmpty(0).Max();
-        if (widest > room - 2) font.Size = Math.Max(7f, 14f * (room - 2) / widest);
+        if (widest > room - 4) font.Size = Math.Max(7f, 14f * (room - 4) / widest);
         return font;
     }
 }

@@ -36,9 +36,9 @@ public class DrawingTests
         var boxes = tensor(new float[] { 100, 100, 300, 300 }).reshape(1, 4);
         var big = Grey(1000, 1000);
         var drawn = BoxDrawing.Draw(big, boxes, style: new BoxStyle { ShowLabels = false });
-        // auto width = round(1000 / 250) = 4 rows of the top edge, none outside the box
+        // auto width = round(1000 / 200) = 5 rows of the top edge, none outside the box
         var row = Changed(big, drawn)[.., 200];
-        Assert.Equal(new[] { false, true, true, true, true, false }, row[99..105].data<bool>().ToArray());
+        Assert.Equal(new[] { false, true, true, true, true, true, false }, row[99..106].data<bool>().ToArray());
     }
 
     [Fact]
