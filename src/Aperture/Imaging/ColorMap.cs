@@ -96,14 +96,23 @@ public sealed class ColorMap
             throw new ArgumentException($"colour map input must be a map [H, W], got [{string.Join(", ", values.shape)}]");
         using var scope = NewDisposeScope();
         var v = values.to_type(ScalarType.Float64).cpu();
-        var finite = v.isfinite();
-        double lo = min ?? (finite.any().item<bool>() ? v.masked_select(finite).min().item<double>() : 0);
-        double hi = max ?? (finite.any().item<bool>() ? v.masked_select(finite).max().item<double>() : 1);
+        var (dataMin, dataMax) = min.HasValue && max.HasValue ? (0.0, 0.0) : FiniteRange(v);
+        double lo = min ?? dataMin, hi = max ?? dataMax;
         var scaled = hi > lo ? (v - lo) / (hi - lo) : zeros_like(v);
         var index = scaled.nan_to_num(0.0, 1.0, 0.0).clamp(0, 1).mul(255).round().to_type(ScalarType.Int64);
         var rgb = Table().index_select(0, index.flatten()); // [H*W, 3]
         return rgb.reshape(v.shape[0], v.shape[1], 3).permute(2, 0, 1).contiguous()
             .to(values.device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Smallest and largest finite value of <paramref name="values"/>, or (0, 1) if none is finite.</summary>
+    internal static (double Min, double Max) FiniteRange(Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        var finite = values.isfinite();
+        if (!finite.any().item<bool>()) return (0, 1);
+        var f = values.masked_select(finite).to_type(ScalarType.Float64);
+        return (f.min().item<double>(), f.max().item<double>());
     }
 
     private static Func<double, (double, double, double)> Polynomial(params (double R, double G, double B)[] c) => t =>

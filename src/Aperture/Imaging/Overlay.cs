@@ -60,8 +60,9 @@ public static class Overlay
         if (heat.shape[0] != h || heat.shape[1] != w)
         {
             // Bounds come from the original values so resizing cannot move them.
-            min ??= heat.min().item<float>();
-            max ??= heat.max().item<float>();
+            var (lo, hi) = ColorMap.FiniteRange(heat);
+            min ??= lo;
+            max ??= hi;
             heat = nn.functional.interpolate(heat.unsqueeze(0).unsqueeze(0), new long[] { h, w },
                 mode: InterpolationMode.Bilinear, align_corners: false).squeeze(0).squeeze(0);
         }

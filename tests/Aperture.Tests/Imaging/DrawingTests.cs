@@ -127,5 +127,11 @@ public class DrawingTests
         // In between, bilinear: the heat rises along the top row.
         var row = out1[1, 0, ..].to_type(ScalarType.Int32).data<int>().ToArray(); // viridis green rises
         for (int x = 1; x < 8; x++) Assert.True(row[x] >= row[x - 1]);
+
+        // A NaN in the map does not spoil the colour range of the finite values.
+        var withNaN = tensor(new float[] { 0, 1, float.NaN, 1 }).reshape(2, 2);
+        var out2 = Overlay.Heatmap(img, withNaN, alpha: 1);
+        Assert.True(Same(out2[.., 0, 0], lut[0]));
+        Assert.True(Same(out2[.., 0, 7], lut[255]));
     }
 }

@@ -73,3 +73,17 @@ public class ImageGridTests
         Assert.True(f.min().item<float>() >= 0 && f.max().item<float>() <= 1);
     }
 }
+
+public class ImageGridProperties
+{
+    [FsCheck.Xunit.Property(MaxTest = 40)]
+    public bool GridSizeFollowsTheFormula(byte n0, byte cols0, byte pad0, byte scale0, byte h0, byte w0)
+    {
+        int n = n0 % 12 + 1, cols = cols0 % 6, pad = pad0 % 4, scale = scale0 % 3 + 1, h = h0 % 6 + 1, w = w0 % 6 + 1;
+        using var scope = NewDisposeScope();
+        var grid = ImageGrid.Tile(zeros(new long[] { n, 1, h, w }, ScalarType.Byte), cols, pad, scale);
+        int c = cols == 0 ? (int)Math.Ceiling(Math.Sqrt(n)) : Math.Min(cols, n);
+        int rows = (n + c - 1) / c;
+        return grid.shape.SequenceEqual(new long[] { 3, rows * (h * scale + pad) + pad, c * (w * scale + pad) + pad });
+    }
+}
