@@ -82,7 +82,7 @@ internal abstract class TrainingProgress
         public override T Run<T>(Func<T> body) =>
             AnsiConsole.Progress()
                 .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     _context = ctx;
@@ -109,8 +109,9 @@ internal abstract class TrainingProgress
             _task.IsIndeterminate = false;
             _task.MaxValue = Math.Max(1, _task.Value);
             _task.Value = _task.MaxValue;
-            _task.Description = Markup.Escape(EpochLine(summary, epochs));
+            _task.Description = Markup.Escape($"epoch {summary.Epoch}/{epochs}");
             _task.StopTask();
+            AnsiConsole.MarkupLine(Markup.Escape(EpochLine(summary, epochs)));
         }
 
         public override void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
