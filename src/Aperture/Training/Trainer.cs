@@ -54,7 +54,9 @@ public sealed class Trainer<TBatch>
     /// </summary>
     /// <param name="trainBatches">Training batches of an epoch, given its 1-based number (seed the shuffle with
     /// (seed, epoch) so a resumed run sees the same order). The trainer enumerates it inside each step's dispose
-    /// scope and disposes every batch after its step: yield fresh tensors, as a loader does.</param>
+    /// scope and disposes every batch after its step: yield fresh tensors, as a loader does. Tensors the enumerator
+    /// keeps across batches (a dataset tensor) must exist before enumeration starts, or be detached from dispose scopes,
+    /// since whatever <c>MoveNext</c> creates on this thread belongs to the current step.</param>
     /// <param name="validationBatches">Validation batches, enumerated once per epoch (null for none).</param>
     /// <returns>Completed, or diverged (NaN/inf) with a message naming the epoch, step and value; the last good
     /// checkpoint is then left untouched.</returns>
