@@ -17,7 +17,7 @@ namespace Aperture.Data.Formats;
 /// </para>
 /// <para>
 /// Segmentation: written as uncompressed RLE (<c>{"counts": [..], "size": [h, w]}</c>, column-major runs
-/// starting with background, as pycocotools reads it) from an instance mask, or as the box polygon when there
+/// starting with background, as pycocotools reads it) from an instance mask, or as an empty list when there
 /// is no mask. Read: polygons (rasterised with Skia), uncompressed RLE and compressed (string) RLE.
 /// </para>
 /// </summary>
@@ -29,20 +29,18 @@ public static class CocoFormat
     /// <param name="path">The JSON file.</param>
     /// <param name="classNames">Class names by class id; written as categories with id = class id + 1.</param>
     /// <param name="images">The images; image i gets COCO id i + 1.</param>
-    /// <param name="instanceMasks">Optional row-major instance masks <c>[H, W]</c>, one per image (or null entries); an
-    /// object's segmentation is the RLE of the pixels equal to its <see cref="ObjectAnnotation.InstanceId"/>.</param>
+    /// <param name="instanceMask">Optional: gives image i's row-major instance mask <c>[H, W]</c> (or null); an object's
+    /// segmentation is the RLE of the pixels equal to its <see cref="ObjectAnnotation.InstanceId"/>. Without a mask the
+    /// segmentation is an empty list.</param>
     public static void Write(string path, IReadOnlyList<string> classNames, IReadOnlyList<ImageAnnotation> images,
-        IReadOnlyList<byte[]?>? instanceMasks = null)
+        Func<int, byte[]?>? instanceMask = null)
     {
-        if (instanceMasks is not null && instanceMasks.Count != images.Count)
-            throw new ArgumentException($"{path}: {images.Count} images but {instanceMasks.Count} instance masks");
         AtomicFile.Write(path, stream =>
         {
             using var w = new Utf8JsonWriter(stream);
             w.WriteStartObject();
             w.WriteStartObject("info");
             w.WriteString("description", "written by Aperture");
-            w.WriteString("date_created", DateTime.UtcNow.ToString("yyyy-MM-dd"));
             w.WriteEndObject();
             w.WriteStartArray("images");
             for (int i = 0; i < images.Count; i++)
@@ -60,7 +58,7 @@ public static class CocoFormat
             for (int i = 0; i < images.Count; i++)
             {
                 var img = images[i];
-                byte[]? mask = instanceMasks?[i];
+                byte[]? mask = instanceMask?.Invoke(i);
                 if (mask is not null && mask.Length != img.Width * img.Height)
                     throw new ArgumentException($"{path}: the instance mask of image {img.FileName} has {mask.Length} values, not {img.Width}x{img.Height}");
                 foreach (var o in img.Objects)
@@ -94,12 +92,8 @@ public static class CocoFormat
                     }
                     else
                     {
-                        var b = o.Box;
-                        w.WriteNumber("area", b.Area);
+                        w.WriteNumber("area", o.Box.Area);
                         w.WriteStartArray("segmentation");
-                        w.WriteStartArray();
-                        foreach (float v in new[] { b.X1, b.Y1, b.X2, b.Y1, b.X2, b.Y2, b.X1, b.Y2 }) w.WriteNumberValue(v);
-                        w.WriteEndArray();
                         w.WriteEndArray();
                     }
                     w.WriteEndObject();
