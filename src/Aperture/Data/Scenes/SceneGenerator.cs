@@ -253,6 +253,7 @@ public sealed class SceneGenerator
     {
         // A random, fairly saturated and bright tint so items stand out from most (not all) clutter.
         var tint = Hsv(rng.NextDouble(), 0.25 + 0.65 * rng.NextDouble(), 0.65 + 0.35 * rng.NextDouble());
+        float thr = (float)Options.ForegroundThreshold;
         int plane = H * W, iplane = item.W * item.H;
         for (int y = 0; y < item.H; y++)
             for (int x = 0; x < item.W; x++)
@@ -261,7 +262,7 @@ public sealed class SceneGenerator
                 if (!item.Fg[q]) continue;
                 int p = (oy + y) * W + ox + x;
                 float v = item.Intensity[q];
-                float alpha = Math.Min(1f, v / 0.3f);
+                float alpha = Math.Min(1f, (v - thr) / 0.05f + 0.2f);
                 for (int c = 0; c < 3; c++)
                 {
                     float colour = item.Rgb is null ? tint[c] * (0.3f + 0.7f * v) : item.Rgb[c * iplane + q];
@@ -367,24 +368,32 @@ public sealed class SceneGenerator
                 for (int c = 0; c < 3; c++) rgb[c * plane + p] = bytes[4 * p + c] / 255f;
         }
 
-        // 3. Crops of item texture (never a whole item) so items cannot be found by texture alone.
+        // 3. Crops of item texture from inside items (almost all pixels foreground, so no item outline shows):
+        //    texture alone must not give items away.
         int crops = (int)Math.Round(clutter * rng.Next(2, 6));
-        for (int i = 0; i < crops; i++)
+        int plane28 = _h * _w;
+        float thr = (float)Options.ForegroundThreshold;
+        for (int i = 0, tries = 0; i < crops && tries < 20 * crops; tries++)
         {
             int k = rng.Next(_n);
-            int cw = Math.Max(2, (int)(_w * (0.25 + 0.3 * rng.NextDouble()))), ch = Math.Max(2, (int)(_h * (0.25 + 0.3 * rng.NextDouble())));
+            int cw = Math.Max(2, (int)(_w * (0.2 + 0.25 * rng.NextDouble()))), ch = Math.Max(2, (int)(_h * (0.2 + 0.25 * rng.NextDouble())));
             int cx0 = rng.Next(0, _w - cw + 1), cy0 = rng.Next(0, _h - ch + 1);
-            double scale = 1.5 + 2 * rng.NextDouble();
-            int dw = Math.Min(W, (int)Math.Round(cw * scale)), dh = Math.Min(H, (int)Math.Round(ch * scale));
             var crop = new float[cw * ch];
-            int plane28 = _h * _w, offset = k * _c * plane28;
+            int offset = k * _c * plane28, inside = 0;
             for (int y = 0; y < ch; y++)
                 for (int x = 0; x < cw; x++)
                 {
                     float s = 0;
                     for (int c = 0; c < _c; c++) s += _pixels[offset + c * plane28 + (cy0 + y) * _w + cx0 + x];
                     crop[y * cw + x] = s / (255f * _c);
+                    if (crop[y * cw + x] > thr) inside++;
                 }
+            if (inside < 0.97 * crop.Length) continue;
+            i++;
+            float cmax = crop.Max();
+            for (int q = 0; q < crop.Length; q++) crop[q] /= cmax;
+            double scale = 1.5 + 2 * rng.NextDouble();
+            int dw = Math.Min(W, (int)Math.Round(cw * scale)), dh = Math.Min(H, (int)Math.Round(ch * scale));
             var up = Bilinear(crop, cw, ch, dw, dh);
             var tint = Hsv(rng.NextDouble(), 0.2 + 0.7 * rng.NextDouble(), 0.5 + 0.5 * rng.NextDouble());
             float opacity = 0.5f + 0.4f * (float)rng.NextDouble();

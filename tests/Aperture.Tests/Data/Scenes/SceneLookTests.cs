@@ -16,8 +16,13 @@ public class SceneLookTests
         string? dir = Environment.GetEnvironmentVariable("APERTURE_LOOK_DIR");
         if (string.IsNullOrEmpty(dir)) return;
         using var items = FashionMnistSample.Load();
-        var gen = new SceneGenerator(items, seed: 7);
-        var scenes = gen.Generate(0, 8);
+        Directory.CreateDirectory(dir);
+        Sheet(Path.Combine(dir, "scenes.png"), new SceneGenerator(items, seed: 7).Generate(0, 8));
+        Sheet(Path.Combine(dir, "scenes-seed123.png"), new SceneGenerator(items, seed: 123).Generate(100, 8));
+    }
+
+    private static void Sheet(string path, Scene[] scenes)
+    {
         int W = 128, H = 128, z = 2;
         using var sheet = new SKBitmap(new SKImageInfo(4 * W * z, scenes.Length * H * z));
         using var canvas = new SKCanvas(sheet);
@@ -41,8 +46,7 @@ public class SceneLookTests
                 canvas.DrawText(o.ClassName, W * z + b.X1 * z + 2, r * H * z + b.Y1 * z + 11, font, ink);
             }
         }
-        Directory.CreateDirectory(dir);
-        ImageFile.Write(Path.Combine(dir, "scenes.png"), sheet);
+        ImageFile.Write(path, sheet);
     }
 
     private static SKBitmap ColourMask(byte[] mask, int W, int H)
