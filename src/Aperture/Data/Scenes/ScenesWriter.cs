@@ -94,12 +94,12 @@ public static class ScenesWriter
     /// <summary>The id (file name stem) of scene <paramref name="index"/>: <c>scene_000042</c>.</summary>
     public static string SceneId(int index) => $"scene_{index:D6}";
 
-    private static string Readme(int count, long seed, SceneOptions o, IReadOnlyList<(string Name, int Start, int Count)> parts, string source) => $"""
+    private static string Readme(int count, long seed, SceneOptions o, IReadOnlyList<(string Name, int Start, int Count)> parts, string source) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
         # Aperture scenes
 
         {count} scenes of {o.Width}x{o.Height} pixels, seed {seed}, made by Aperture's scene generator from the items in {source}.
         Each scene holds {o.MinItems}–{o.MaxItems} items scaled {o.MinScale}x–{o.MaxScale}x, tinted and placed on a cluttered background;
-        an item hides at most {o.MaxOcclusion:P0} of an earlier item's visible area and every listed object keeps at least
+        an item hides at most {o.MaxOcclusion * 100:0}% of an earlier item's visible area and every listed object keeps at least
         {o.MinVisiblePixels} visible pixels. Splits: {string.Join(", ", parts.Select(p => $"{p.Name} {p.Count}"))}.
 
         - `JPEGImages/` RGB scenes (PNG).
@@ -110,5 +110,6 @@ public static class ScenesWriter
         - `ImageSets/Main/`, `ImageSets/Segmentation/` split lists.
         - `coco/instances_<split>.json` COCO instances: bbox [x, y, w, h], category id = class id + 1, uncompressed RLE segmentation.
         - `scenes.json` all generation parameters; the same parameters regenerate identical files.
-        """;
+
+        """);
 }

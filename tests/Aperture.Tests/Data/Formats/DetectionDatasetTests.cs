@@ -81,6 +81,17 @@ public class DetectionDatasetTests : IDisposable
     }
 
     [Fact]
+    public void WithoutClassesFileClassNamesComeFromTheAnnotations()
+    {
+        var scenes = WriteScenes();
+        File.Delete(Path.Combine(_dir, "classes.txt"));
+        var ds = DetectionDataset.Load(_dir, "all");
+        var used = scenes.SelectMany(s => s.Objects).Select(o => o.ClassName).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(used, ds.ClassNames);
+        foreach (var o in ds.Samples.SelectMany(s => s.Objects)) Assert.Equal(o.ClassName, ds.ClassNames[o.ClassId]);
+    }
+
+    [Fact]
     public void BadAnnotationInTheDatasetNamesItsFile()
     {
         WriteScenes();

@@ -178,4 +178,43 @@ public class SceneGeneratorTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(TorchSharp.torch.ScalarType.Int64, s.LabelsTensor().dtype);
         Assert.Equal(s.Objects[0].Box.X2, s.BoxesTensor()[0, 2].item<float>());
     }
+
+    [Fact]
+    public void RgbItemsKeepTheirColourAndGetTightBoxes()
+    {
+        // Synthetic RGB items: a pure red 10x6 block (class 0) and a pure blue ring (class 1) on black 16x16 tiles.
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var px = new byte[2 * 3 * 16 * 16];
+        for (int y = 0; y < 16; y++)
+            for (int x = 0; x < 16; x++)
+            {
+                if (y is >= 3 and < 13 && x is >= 5 and < 11) px[(0 * 3 + 0) * 256 + y * 16 + x] = 255;
+                if (y is >= 2 and < 14 && x is >= 2 and < 14 && !(y is >= 5 and < 11 && x is >= 5 and < 11)) px[(1 * 3 + 2) * 256 + y * 16 + x] = 255;
+            }
+        var images = TorchSharp.torch.tensor(px, new long[] { 2, 3, 16, 16 }, TorchSharp.torch.ScalarType.Byte);
+        var items = new Aperture.Data.LabeledImages(images, TorchSharp.torch.tensor(new long[] { 0, 1 }), ["block", "ring"], "synthetic");
+        var options = new SceneOptions { MinScale = 2, MaxScale = 3, MinItems = 1, MaxItems = 2, MaxOcclusion = 0.2 };
+        foreach (var s in new SceneGenerator(items, 3, options).Generate(0, 30))
+        {
+            int plane = s.Width * s.Height;
+            foreach (var o in s.Objects)
+            {
+                // Inside each visible object the dominant channel is the item's own colour.
+                int channel = o.ClassId == 0 ? 0 : 2, agree = 0, total = 0;
+                for (int p = 0; p < plane; p++)
+                {
+                    int x = p % s.Width, y = p / s.Width;
+                    // Interior pixels only: bilinear scaling blurs the edges towards the black tile.
+                    bool interior = x > 0 && y > 0 && x < s.Width - 1 && y < s.Height - 1 &&
+                        new[] { p, p - 1, p + 1, p - s.Width, p + s.Width }.All(q => s.InstanceMask[q] == o.InstanceId);
+                    if (!interior) continue;
+                    total++;
+                    if (s.Image[channel * plane + p] > s.Image[(2 - channel) * plane + p] + 100) agree++;
+                }
+                Assert.True(agree > 0.9 * total, $"scene {s.Index}: {o.ClassName} has its colour in only {agree}/{total} pixels");
+                // Scaled 2x..3x (block 6 px wide, ring 12 px), plus at most one blurred pixel per side; occlusion may cut it.
+                Assert.InRange(o.Box.Width, o.ClassId == 0 ? 4 : 8, o.ClassId == 0 ? 20 : 38);
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ public class SceneLookTests
         Directory.CreateDirectory(dir);
         Sheet(Path.Combine(dir, "scenes.png"), new SceneGenerator(items, seed: 7).Generate(0, 8));
         Sheet(Path.Combine(dir, "scenes-seed123.png"), new SceneGenerator(items, seed: 123).Generate(100, 8));
+        ScenesWriter.Write(Path.Combine(dir, "set"), items, 12, seed: 7);
     }
 
     private static void Sheet(string path, Scene[] scenes)
