@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Aperture.Core;
+using Aperture.Data.Formats;
+
+namespace Aperture.Data.Scenes;
+
+/// <summary>What <see cref="ScenesWriter.Write"/> wrote.</summary>
+/// <param name="Root">The output folder.</param>
+/// <param name="Splits">Number of scenes per split name.</param>
+/// <param name="Objects">Total number of objects over all scenes.</param>
+/// <param name="ClassNames">Class names by class id.</param>
+public sealed record SceneSetSummary(string Root, IReadOnlyDictionary<string, int> Splits, int Objects, IReadOnlyList<string> ClassNames);
+
+/// <summary>
+/// Generates a set of scenes and writes them in one folder, readable by <see cref="DetectionDataset"/> as VOC or COCO:
+/// <code>
+/// JPEGImages/scene_000000.png       RGB scene (PNG, lossless)
+/// Annotations/scene_000000.xml      Pascal VOC boxes (1-based inclusive coordinates)
+/// SegmentationClass/scene_000000.png   grey 8-bit: 0 background, class id + 1
+/// SegmentationObject/scene_000000.png  grey 8-bit: 0 background, instance 1..K (object order in the XML)
+/// ImageSets/Main/{train,val,test}.txt, ImageSets/Segmentation/{train,val,test}.txt
+/// coco/instances_{train,val,test}.json  COCO instances with RLE segmentations (file_name relative to JPEGImages/)
+/// classes.txt                       class names, line i = class id i
+/// scenes.json, README.md            generation parameters
+/// </code>
+/// </summary>
+public static class ScenesWriter
+{
+    /// <summary>
+    /// Generates <paramref name="count"/> scenes from <paramref name="items"/> with <paramref name="seed"/> and writes them
+    /// (in parallel) under <paramref name="outDir"/>; every file is written atomically. The same arguments give identical files.
+    /// </summary>
+    /// <param name="outDir">The output folder (created if missing).</param>
+    /// <param name="items">Item images <c>uint8 [N, C, h, w]</c> with labels (e.g. Fashion-MNIST).</param>
+    /// <param name="count">Number of scenes.</param>
+    /// <param name="seed">The generator's seed.</param>
+    /// <param name="options">Scene parameters (defaults when null).</param>
+    /// <param name="splits">Train/val/test fractions (0.8/0.1/0.1 when null).</param>
+    /// <param name="progress">Told the number of scenes written so far, from worker threads.</param>
+    public static SceneSetSummary Write(string outDir, LabeledImages items, int count, long seed,
+        SceneOptions? options = null, SceneSplits? splits = null, IProgress<int>? progress = null)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "the number of scenes must be at least 1");
+        splits ??= new SceneSplits();
+        var generator = new SceneGenerator(items, seed, options);
+        var parts = splits.Assign(count);
+        Directory.CreateDirectory(outDir);
+
+        var annotations = new ImageAnnotation[count];
+        int done = 0;
+        Parallel.For(0, count, i =>
+        {
+            var scene = generator.Generate(i);
+            string id = SceneId(i);
+            var ann = new ImageAnnotation(id, id + ".png", scene.Width, scene.Height, scene.Objects);
+            using (var image = scene.ImageTensor())
+                Imaging.ImageTensor.Write(Path.Combine(outDir, "JPEGImages", id + ".png"), image);
+            LabelMask.Write(Path.Combine(outDir, "SegmentationClass", id + ".png"), scene.ClassMask, scene.Width, scene.Height);
+            LabelMask.Write(Path.Combine(outDir, "SegmentationObject", id + ".png"), scene.InstanceMask, scene.Width, scene.Height);
+            VocFormat.WriteAnnotation(Path.Combine(outDir, "Annotations", id + ".xml"), ann, depth: 3, segmented: true);
+            annotations[i] = ann;
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+
+        foreach (var (name, start, n) in parts)
+        {
+            var ids = Enumerable.Range(start, n).Select(SceneId).ToList();
+            VocFormat.WriteImageSet(outDir, name, ids);
+            VocFormat.WriteImageSet(outDir, name, ids, "Segmentation");
+            CocoFormat.Write(Path.Combine(outDir, "coco", $"instances_{name}.json"), generator.ClassNames,
+                annotations.Skip(start).Take(n).ToList(),
+                k => LabelMask.ReadBytes(Path.Combine(outDir, "SegmentationObject", SceneId(start + k) + ".png")).Mask);
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, "classes.txt"), string.Concat(generator.ClassNames.Select(c => c + "\n")));
+
+        var o = generator.Options;
+        var info = new
+        {
+            generator = typeof(SceneGenerator).FullName,
+            seed,
+            count,
+            items = new { source = items.Source, count = items.Count, classes = generator.ClassNames },
+            options = o,
+            splits = parts.Select(p => new { name = p.Name, first = p.Start, count = p.Count }),
+        };
+        AtomicFile.WriteAllText(Path.Combine(outDir, "scenes.json"),
+            JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "README.md"), Readme(count, seed, o, parts, items.Source));
+
+        return new SceneSetSummary(outDir, parts.ToDictionary(p => p.Name, p => p.Count),
+            annotations.Sum(a => a.Objects.Count), generator.ClassNames);
+    }
+
+    /// <summary>The id (file name stem) of scene <paramref name="index"/>: <c>scene_000042</c>.</summary>
+    public static string SceneId(int index) => $"scene_{index:D6}";
+
+    private static string Readme(int count, long seed, SceneOptions o, IReadOnlyList<(string Name, int Start, int Count)> parts, string source) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
+        # Aperture scenes
+
+        {count} scenes of {o.Width}x{o.Height} pixels, seed {seed}, made by Aperture's scene generator from the items in {source}.
+        Each scene holds {o.MinItems}–{o.MaxItems} items scaled {o.MinScale}x–{o.MaxScale}x, tinted and placed on a cluttered background;
+        an item hides at most {o.MaxOcclusion * 100:0}% of an earlier item's visible area and every listed object keeps at least
+        {o.MinVisiblePixels} visible pixels. Splits: {string.Join(", ", parts.Select(p => $"{p.Name} {p.Count}"))}.
+
+        - `JPEGImages/` RGB scenes (PNG).
+        - `Annotations/` Pascal VOC XML; boxes are 1-based inclusive pixel indices (xmin = x1 + 1, xmax = x2 in 0-based exclusive coordinates).
+          Each box is the tight box of the object's visible pixels.
+        - `SegmentationClass/` 8-bit grey PNG: 0 background, class id + 1 (class ids as in `classes.txt`, line order from 0).
+        - `SegmentationObject/` 8-bit grey PNG: 0 background, 1..K = the objects in the order of the XML file.
+        - `ImageSets/Main/`, `ImageSets/Segmentation/` split lists.
+        - `coco/instances_<split>.json` COCO instances: bbox [x, y, w, h], category id = class id + 1, uncompressed RLE segmentation.
+        - `scenes.json` all generation parameters; the same parameters regenerate identical files.
+
+        """);
+}
