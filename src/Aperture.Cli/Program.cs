@@ -1,1 +1,14 @@
-return 0;
+using System.CommandLine;
+using Aperture.Cli;
+
+var root = new RootCommand("""
+    Aperture: deep learning for computer vision beyond image classification.
+    Example: aperture report --quick
+    """);
+CommonOptions.AddTo(root);
+DataCommands.AddTo(root);
+TrainCommands.AddTo(root);
+EvalCommands.AddTo(root);
+ReportCommand.AddTo(root);
+
+return Cli.Run(root, args);

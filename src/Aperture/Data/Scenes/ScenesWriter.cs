@@ -37,20 +37,27 @@ public static class ScenesWriter
     /// <param name="options">Scene parameters (defaults when null).</param>
     /// <param name="splits">Train/val/test fractions (0.8/0.1/0.1 when null).</param>
     /// <param name="progress">Told the number of scenes written so far, from worker threads.</param>
+    /// <param name="testItems">Items for the scenes of the <c>test</c> split (e.g. Fashion-MNIST's test images), so that no
+    /// item seen in training appears in a test scene; when null, every split draws from <paramref name="items"/>.</param>
     public static SceneSetSummary Write(string outDir, LabeledImages items, int count, long seed,
-        SceneOptions? options = null, SceneSplits? splits = null, IProgress<int>? progress = null)
+        SceneOptions? options = null, SceneSplits? splits = null, IProgress<int>? progress = null, LabeledImages? testItems = null)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "the number of scenes must be at least 1");
         splits ??= new SceneSplits();
         var generator = new SceneGenerator(items, seed, options);
         var parts = splits.Assign(count);
+        var testGenerator = testItems is null ? generator : new SceneGenerator(testItems, seed, options);
+        if (!testGenerator.ClassNames.SequenceEqual(generator.ClassNames))
+            throw new ArgumentException("the test items must have the same class names as the training items", nameof(testItems));
+        var test = parts.FirstOrDefault(p => p.Name == "test");
+        bool IsTest(int i) => test.Name is not null && i >= test.Start && i < test.Start + test.Count;
         Directory.CreateDirectory(outDir);
 
         var annotations = new ImageAnnotation[count];
         int done = 0;
         Parallel.For(0, count, i =>
         {
-            var scene = generator.Generate(i);
+            var scene = (IsTest(i) ? testGenerator : generator).Generate(i);
             string id = SceneId(i);
             var ann = new ImageAnnotation(id, id + ".png", scene.Width, scene.Height, scene.Objects);
             using (var image = scene.ImageTensor())
@@ -80,6 +87,7 @@ public static class ScenesWriter
             seed,
             count,
             items = new { source = items.Source, count = items.Count, classes = generator.ClassNames },
+            test_items = testItems is null ? null : new { source = testItems.Source, count = testItems.Count },
             options = o,
             splits = parts.Select(p => new { name = p.Name, first = p.Start, count = p.Count }),
         };

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Aperture.Core;
+
+namespace Aperture.Cli;
+
+/// <summary>Options every verb takes (declared recursive on the root command).</summary>
+internal static class CommonOptions
+{
+    public static readonly Option<string> Out = new("--out", "-o")
+    {
+        Description = "Folder for outputs (checkpoints, PNGs, JSON, report)",
+        Recursive = true,
+    };
+
+    public static readonly Option<long> Seed = new("--seed")
+    {
+        Description = "Random seed; the same seed gives the same numbers on CPU",
+        DefaultValueFactory = _ => 0,
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Device = new("--device")
+    {
+        Description = "auto, cpu, cuda or cuda:N",
+        DefaultValueFactory = _ => "auto",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print machine-readable JSON results instead of tables",
+        Recursive = true,
+    };
+
+    public static readonly Option<int> Threads = new("--threads")
+    {
+        Description = "Intra-op threads for libtorch (0: libtorch's default)",
+        DefaultValueFactory = _ => 0,
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Data = new("--data")
+    {
+        Description = "Folder holding the Fashion-MNIST IDX files (else APERTURE_DATA, Debian's package, the cache, the shipped sample)",
+        Recursive = true,
+    };
+
+    public static void AddTo(RootCommand root)
+    {
+        root.Add(Out);
+        root.Add(Seed);
+        root.Add(Device);
+        root.Add(Json);
+        root.Add(Threads);
+        root.Add(Data);
+    }
+
+    /// <summary>Applies threads and seed; returns the device.</summary>
+    public static TorchSharp.torch.Device Apply(ParseResult r)
+    {
+        Torch.SetThreads(r.GetValue(Threads));
+        Torch.Seed(r.GetValue(Seed));
+        return Torch.ParseDevice(r.GetValue(Device) ?? "auto");
+    }
+
+    /// <summary>The output folder, or <paramref name="fallback"/> when none was given.</summary>
+    public static string OutDir(ParseResult r, string fallback) => r.GetValue(Out) is { Length: > 0 } o ? o : fallback;
+}

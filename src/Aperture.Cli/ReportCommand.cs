@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Aperture.Reports;
+
+namespace Aperture.Cli;
+
+/// <summary><c>aperture report</c>: the README's main command.</summary>
+internal static class ReportCommand
+{
+    public static void AddTo(RootCommand root)
+    {
+        var quick = new Option<bool>("--quick") { Description = "A short tour (subsets, few epochs): under 3 minutes on 2 cores" };
+        var cmd = Cli.Command("report",
+            "Run every method on the default data and write report/index.html, one chapter per method (full run: under 20 minutes on 2 cores).",
+            "aperture report --quick --out report");
+        cmd.Add(quick);
+        cmd.SetAction(r =>
+        {
+            var device = CommonOptions.Apply(r);
+            string outDir = CommonOptions.OutDir(r, "report");
+            string index = ReportTour.Run(new ReportSettings(outDir, r.GetValue(quick), r.GetValue(CommonOptions.Data), r.GetValue(CommonOptions.Seed)),
+                device, Console.Out);
+            if (r.GetValue(CommonOptions.Json)) Output.Json(new { report = index });
+            else Output.Line($"report written: {index}");
+            return 0;
+        });
+        root.Add(cmd);
+    }
+}

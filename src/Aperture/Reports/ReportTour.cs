@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using Aperture.Classification;
+using Aperture.Core;
+using Aperture.Data;
+using static TorchSharp.torch;
+
+namespace Aperture.Reports;
+
+/// <summary>Settings of the report tour.</summary>
+/// <param name="Folder">Where <c>index.html</c> and the figures go.</param>
+/// <param name="Quick">A short tour (under 3 minutes on 2 cores): small subsets and few epochs.</param>
+/// <param name="DataDir">Explicit Fashion-MNIST folder, or null to search the usual places.</param>
+/// <param name="Seed">Seed of everything.</param>
+public sealed record ReportSettings(string Folder, bool Quick, string? DataDir, long Seed);
+
+/// <summary>
+/// <c>aperture report</c>: runs every method on the default data and writes one HTML page with a chapter per method.
+/// </summary>
+public static class ReportTour
+{
+    /// <summary>Runs the tour; returns the path of <c>index.html</c>.</summary>
+    public static string Run(ReportSettings settings, Device device, TextWriter log)
+    {
+        var total = Stopwatch.StartNew();
+        var report = new HtmlReport(settings.Folder, "Aperture report");
+        using var fullTrain = FashionMnist.Load(DatasetSplit.Train, settings.DataDir);
+        using var fullTest = FashionMnist.Load(DatasetSplit.Test, settings.DataDir);
+        long holdout = settings.Quick ? 1000 : 5000;
+        var (rest, validation) = fullTrain.Split(Math.Min(holdout, fullTrain.Count / 10), settings.Seed);
+        using var train = settings.Quick ? rest.RandomSubset(6000, settings.Seed) : rest;
+        using var test = fullTest;
+        var epochs = settings.Quick
+            ? new Dictionary<string, int> { ["lenet5"] = 3, ["vgg-gap"] = 2 }
+            : new Dictionary<string, int>();
+        report.Preamble.Add($"Mode: {(settings.Quick ? "quick (subsets, few epochs: figures are lower than a full run's)" : "full")}; seed {settings.Seed}; "
+            + $"{get_num_threads()} threads; device {device}. Data: {fullTrain.Source}.");
+        ClassificationChapter.Add(report, train, validation, test, epochs, settings.Seed, device, log);
+        rest.Dispose();
+        validation.Dispose();
+        report.Preamble.Add($"The whole tour took {total.Elapsed.TotalSeconds:F0} s.");
+        return report.Write();
+    }
+}
