@@ -1,1 +1,17 @@
+using System.Text.Json;
+using Aperture.Bench;
+
+// Speed and quality benchmarks; each prints one JSON object.
+//   dotnet run -c Release --project bench/Aperture.Bench -- train-throughput [repeats]
+var benches = new Dictionary<string, Func<string[], object>>
+{
+    ["train-throughput"] = TrainThroughput.Run,
+};
+if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
+{
+    Console.Error.WriteLine($"usage: Aperture.Bench <{string.Join("|", benches.Keys)}> [args]");
+    return 2;
+}
+var result = bench(args[1..]);
+Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
 return 0;

@@ -25,7 +25,7 @@ public sealed class VggGap : Module<Tensor, Tensor>
     /// <param name="widths">Channels of the three stages; the first two stages end in 2x2 max pooling.</param>
     public VggGap(int numClasses = 10, int inChannels = 1, int[]? widths = null) : base(nameof(VggGap))
     {
-        widths ??= new[] { 32, 64, 128 };
+        widths ??= new[] { 16, 32, 64 };
         if (widths.Length != 3) throw new ArgumentException("VGG-GAP has three stages: give three widths", nameof(widths));
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         int c = inChannels;

@@ -27,7 +27,7 @@ public static class ClassificationChapter
         var chapter = report.AddChapter("Image classification: LeNet-5 and VGG-GAP on Fashion-MNIST");
         chapter.Paragraph("The first networks of the field, trained from scratch on real Fashion-MNIST (28x28 grey images of 10 kinds of clothing). "
             + "LeNet-5 (LeCun et al. 1998) is C1 6@5x5, S2, C3 16@5x5, S4, C5 120, F6 84, output 10, with ReLU and max pooling. "
-            + "VGG-GAP stacks 3x3 convolutions (32, 64, 128 channels, batch norm, ReLU, two 2x2 max pools) and ends in global average pooling "
+            + "VGG-GAP stacks 3x3 convolutions (two each of 16, 32 and 64 channels, batch norm, ReLU, two 2x2 max pools) and ends in global average pooling "
             + "and one linear layer, the shape class activation maps need. "
             + $"Training used {train.Count} images, validation {validation.Count} held-out training images, test {test.Count} images; data from {train.Source}.");
         var runs = new Dictionary<string, ClassifierRun>();

@@ -30,7 +30,7 @@ public class ModelShapeTests
         net.eval();
         var x = randn(2, 1, 28, 28);
         var f = net.Features.forward(x);
-        Assert.Equal(new long[] { 2, 128, 7, 7 }, f.shape);
+        Assert.Equal(new long[] { 2, 64, 7, 7 }, f.shape);
         var expected = f.mean(new long[] { 2, 3 }).matmul(net.Classifier.weight!.t()) + net.Classifier.bias!;
         Assert.True(net.forward(x).allclose(expected, rtol: 1e-5, atol: 1e-5));
         Assert.Throws<ArgumentException>(() => Classifiers.Create("resnet", 10));
