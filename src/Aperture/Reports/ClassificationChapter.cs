@@ -32,6 +32,7 @@ public static class ClassificationChapter
             + $"Training used {train.Count} images, validation {validation.Count} held-out training images, test {test.Count} images; data from {train.Source}.");
         var runs = new Dictionary<string, ClassifierRun>();
         var rows = new List<IReadOnlyList<string>>();
+        var sections = new List<Action>();
         foreach (string name in Classifiers.Names)
         {
             var recipe = ClassifierRecipe.For(name);
@@ -59,17 +60,33 @@ public static class ClassificationChapter
                 trainSeconds.ToString("F0", CultureInfo.InvariantCulture),
                 (h.Sum(x => (double)x.Examples) / trainSeconds).ToString("F0", CultureInfo.InvariantCulture),
             });
-            chapter.Heading(name)
-                .Figure(figures.Curves, $"{name}: loss (left axis) and accuracy (right axis) per epoch, on training batches and on the held-out validation set.", 560)
-                .Figure(figures.Confusion, $"{name}: test confusion matrix; rows are true classes, columns predictions. Shirts, T-shirts, pullovers and coats are the classes it mixes up.", 480)
-                .Figure(figures.Predictions, $"{name}: 32 random test images with the predicted class and its softmax probability; green right, red wrong (with the truth).", 720)
-                .Figure(figures.Filters, $"{name}: the first convolution layer's filters, each scaled to its own range.", 300);
-            var perClass = run.Test.PerClassAccuracy();
-            chapter.Table(new[] { "class", "test accuracy" },
-                run.Spec.ClassNames.Select((c, i) => (IReadOnlyList<string>)new[] { c, perClass[i].ToString("P1", CultureInfo.InvariantCulture) }));
+            sections.Add(() =>
+            {
+                chapter.Heading(name)
+                    .Figure(figures.Curves, $"{name}: loss (left axis) and accuracy (right axis) per epoch, on training batches and on the held-out validation set.", 560)
+                    .Figure(figures.Confusion, $"{name}: test confusion matrix; rows are true classes, columns predictions. {MostConfused(run.Test)}", 480)
+                    .Figure(figures.Predictions, $"{name}: 32 random test images with the predicted class and its softmax probability; green right, red wrong (with the truth).", 720)
+                    .Figure(figures.Filters, $"{name}: the first convolution layer's filters, each scaled to its own range.", 300);
+                var perClass = run.Test.PerClassAccuracy();
+                chapter.Table(new[] { "class", "test accuracy" },
+                    run.Spec.ClassNames.Select((c, i) => (IReadOnlyList<string>)new[] { c, perClass[i].ToString("P1", CultureInfo.InvariantCulture) }));
+            });
         }
-        chapter.Heading("Summary");
         chapter.Table(new[] { "model", "parameters", "epochs", "augmentation", "val accuracy", "test accuracy", "train seconds", "train images/s" }, rows);
+        foreach (var section in sections) section();
         return runs;
+    }
+
+    /// <summary>The three largest off-diagonal cells, in words.</summary>
+    private static string MostConfused(ConfusionMatrix cm)
+    {
+        var cells = new List<(long Count, int Truth, int Predicted)>();
+        for (int i = 0; i < cm.NumClasses; i++)
+            for (int j = 0; j < cm.NumClasses; j++)
+                if (i != j && cm[i, j] > 0) cells.Add((cm[i, j], i, j));
+        if (cells.Count == 0) return "No test image was misclassified.";
+        var top = cells.OrderByDescending(c => c.Count).Take(3)
+            .Select(c => $"{cm.ClassNames[c.Truth]} taken for {cm.ClassNames[c.Predicted]} ({c.Count})");
+        return "Most frequent confusions: " + string.Join("; ", top) + ".";
     }
 }

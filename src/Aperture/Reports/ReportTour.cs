@@ -27,10 +27,10 @@ public static class ReportTour
         using var fullTest = FashionMnist.Load(DatasetSplit.Test, settings.DataDir);
         long holdout = settings.Quick ? 1000 : 5000;
         var (rest, validation) = fullTrain.Split(Math.Min(holdout, fullTrain.Count / 10), settings.Seed);
-        using var train = settings.Quick ? rest.RandomSubset(6000, settings.Seed) : rest;
+        using var train = settings.Quick ? rest.RandomSubset(12000, settings.Seed) : rest;
         using var test = fullTest;
         var epochs = settings.Quick
-            ? new Dictionary<string, int> { ["lenet5"] = 3, ["vgg-gap"] = 2 }
+            ? new Dictionary<string, int> { ["lenet5"] = 4, ["vgg-gap"] = 3 }
             : new Dictionary<string, int>();
         report.Preamble.Add($"Mode: {(settings.Quick ? "quick (subsets, few epochs: figures are lower than a full run's)" : "full")}; seed {settings.Seed}; "
             + $"{get_num_threads()} threads; device {device}. Data: {fullTrain.Source}.");
