@@ -1,0 +1,115 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Aperture.Detection;
+
+/// <summary>
+/// RoI Align (He et al., Mask R-CNN, ICCV 2017): like RoI pooling but without quantisation. Each bin averages
+/// bilinearly interpolated samples on a regular sampling_ratio x sampling_ratio grid (or ceil(roi size / bins)
+/// samples when sampling_ratio ≤ 0). With <c>aligned</c>, pixel centres are shifted by half a pixel
+/// (torchvision's aligned=True); without, RoIs are at least 1x1 (the original Mask R-CNN code).
+/// </summary>
+/// <remarks>
+/// The sampling positions and bilinear weights depend only on the RoIs, so they are computed in C# as a sparse
+/// matrix S <c>[K·h·w, N·H·W]</c>; the output is S times the input laid out as <c>[N·H·W, C]</c>. The product is
+/// differentiable in the input (its gradient is Sᵀ times the output gradient), so autograd gives the exact backward pass.
+/// </remarks>
+public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
+{
+    /// <summary>Creates a RoI Align layer.</summary>
+    public RoiAlign(int outputHeight, int outputWidth, double spatialScale, int samplingRatio = 2, bool aligned = true) : base(nameof(RoiAlign))
+    {
+        RoiChecks.Output(outputHeight, outputWidth, spatialScale);
+        (OutputHeight, OutputWidth, SpatialScale, SamplingRatio, Aligned) = (outputHeight, outputWidth, spatialScale, samplingRatio, aligned);
+    }
+
+    /// <summary>Bins per RoI vertically.</summary>
+    public int OutputHeight { get; }
+    /// <summary>Bins per RoI horizontally.</summary>
+    public int OutputWidth { get; }
+    /// <summary>Feature-map cells per input pixel.</summary>
+    public double SpatialScale { get; }
+    /// <summary>Samples per bin along each axis (≤ 0: adaptive).</summary>
+    public int SamplingRatio { get; }
+    /// <summary>Half-pixel offset (torchvision's aligned=True).</summary>
+    public bool Aligned { get; }
+
+    /// <summary>Aligns <paramref name="input"/> <c>[N, C, H, W]</c> over <paramref name="rois"/> <c>[K, 5]</c>; returns <c>[K, C, h, w]</c>.</summary>
+    public override Tensor forward(Tensor input, Tensor rois) => Apply(input, rois, OutputHeight, OutputWidth, SpatialScale, SamplingRatio, Aligned);
+
+    /// <summary>
+    /// RoI Align. <paramref name="input"/>: float <c>[N, C, H, W]</c>; <paramref name="rois"/>: <c>[K, 5]</c> rows
+    /// (batch index, x1, y1, x2, y2) in input-image pixels. Returns <c>[K, C, h, w]</c>, differentiable in the input.
+    /// </summary>
+    public static Tensor Apply(Tensor input, Tensor rois, int outputHeight, int outputWidth, double spatialScale, int samplingRatio = 2, bool aligned = true)
+    {
+        RoiChecks.Output(outputHeight, outputWidth, spatialScale);
+        var r = RoiChecks.Rois(input, rois);
+        if (!input.is_floating_point()) throw new ArgumentException($"RoI Align needs a floating-point input, got {input.dtype}");
+        int n = (int)input.shape[0], c = (int)input.shape[1], h = (int)input.shape[2], w = (int)input.shape[3];
+        int k = r.Length / 5, bins = outputHeight * outputWidth;
+        using var scope = NewDisposeScope();
+        if (k == 0) return zeros(new long[] { 0, c, outputHeight, outputWidth }, input.dtype).MoveToOuterDisposeScope();
+        var rows = new List<long>[k]; var cols = new List<long>[k]; var vals = new List<double>[k];
+        Parallel.For(0, k, roi =>
+        {
+            var (rr, cc, vv) = (new List<long>(), new List<long>(), new List<double>());
+            Weights(r, roi, h, w, outputHeight, outputWidth, spatialScale, samplingRatio, aligned, rr, cc, vv);
+            (rows[roi], cols[roi], vals[roi]) = (rr, cc, vv);
+        });
+        long nnz = rows.Sum(x => x.Count);
+        var idx = new long[2 * nnz]; var val = new double[nnz];
+        long o = 0;
+        for (int roi = 0; roi < k; roi++)
+            for (int i = 0; i < rows[roi].Count; i++, o++)
+            {
+                idx[o] = rows[roi][i]; idx[nnz + o] = cols[roi][i]; val[o] = vals[roi][i];
+            }
+        var sampling = sparse_coo_tensor(tensor(idx, new long[] { 2, nnz }), tensor(val).to_type(input.dtype),
+            new long[] { (long)k * bins, (long)n * h * w }).to(input.device);
+        var x = input.permute(0, 2, 3, 1).reshape((long)n * h * w, c);
+        var outp = sampling.mm(x).view(k, outputHeight, outputWidth, c).permute(0, 3, 1, 2).contiguous();
+        return outp.MoveToOuterDisposeScope();
+    }
+
+    private static void Weights(float[] r, int roi, int height, int width, int ph, int pw, double scale, int ratio, bool aligned,
+        List<long> rows, List<long> cols, List<double> vals)
+    {
+        int b = (int)r[5 * roi];
+        float offset = aligned ? 0.5f : 0f;
+        float sx = (float)(r[5 * roi + 1] * scale) - offset, sy = (float)(r[5 * roi + 2] * scale) - offset;
+        float ex = (float)(r[5 * roi + 3] * scale) - offset, ey = (float)(r[5 * roi + 4] * scale) - offset;
+        float rw = ex - sx, rh = ey - sy;
+        if (!aligned) { rw = MathF.Max(rw, 1f); rh = MathF.Max(rh, 1f); }
+        float bh = rh / ph, bw = rw / pw;
+        int gh = ratio > 0 ? ratio : (int)MathF.Ceiling(rh / ph);
+        int gw = ratio > 0 ? ratio : (int)MathF.Ceiling(rw / pw);
+        float count = Math.Max(gh * gw, 1);
+        long imageBase = (long)b * height * width;
+        for (int i = 0; i < ph; i++)
+            for (int j = 0; j < pw; j++)
+            {
+                long row = (long)roi * ph * pw + i * pw + j;
+                for (int iy = 0; iy < gh; iy++)
+                {
+                    float y = sy + i * bh + (iy + 0.5f) * bh / gh;
+                    for (int ix = 0; ix < gw; ix++)
+                    {
+                        float x = sx + j * bw + (ix + 0.5f) * bw / gw;
+                        if (y < -1f || y > height || x < -1f || x > width) continue;
+                        float yy = MathF.Max(y, 0), xx = MathF.Max(x, 0);
+                        int y0 = (int)yy, x0 = (int)xx, y1, x1;
+                        if (y0 >= height - 1) { y0 = y1 = height - 1; yy = y0; } else y1 = y0 + 1;
+                        if (x0 >= width - 1) { x0 = x1 = width - 1; xx = x0; } else x1 = x0 + 1;
+                        float ly = yy - y0, lx = xx - x0, hy = 1 - ly, hx = 1 - lx;
+                        void Add(int yi, int xi, float wgt)
+                        {
+                            if (wgt == 0) return;
+                            rows.Add(row); cols.Add(imageBase + (long)yi * width + xi); vals.Add(wgt / count);
+                        }
+                        Add(y0, x0, hy * hx); Add(y0, x1, hy * lx); Add(y1, x0, ly * hx); Add(y1, x1, ly * lx);
+                    }
+                }
+            }
+    }
+}
