@@ -17,6 +17,21 @@ internal static class TrainCommands
         root.Add(train);
     }
 
+    /// <summary>Fashion-MNIST, or an image folder with train/ and test/ sub-folders.</summary>
+    private static (LabeledImages Train, LabeledImages Test) LoadData(string? folder, int channels, string? dataDir)
+    {
+        if (folder is null)
+            return (FashionMnist.Load(DatasetSplit.Train, dataDir), FashionMnist.Load(DatasetSplit.Test, dataDir));
+        string trainDir = Path.Combine(folder, "train"), testDir = Path.Combine(folder, "test");
+        if (!Directory.Exists(trainDir) || !Directory.Exists(testDir))
+            throw new DirectoryNotFoundException($"{folder}: an image-folder dataset needs train/ and test/ sub-folders, each with one folder per class");
+        var train = ImageFolder.Read(trainDir, 28, 28, channels);
+        var test = ImageFolder.Read(testDir, 28, 28, channels);
+        if (!train.ClassNames.SequenceEqual(test.ClassNames))
+            throw new InvalidDataException($"{folder}: train/ has classes [{string.Join(", ", train.ClassNames)}] but test/ has [{string.Join(", ", test.ClassNames)}]");
+        return (train, test);
+    }
+
     private static Command Classify()
     {
         var model = new Option<string>("--model", "-m") { Description = "lenet5 or vgg-gap", DefaultValueFactory = _ => "lenet5" };
@@ -30,12 +45,17 @@ internal static class TrainCommands
         var augment = new Option<bool?>("--augment") { Description = "Random crop and horizontal flip (default: the recipe's)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
         var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
+        var folder = new Option<string?>("--folder")
+        {
+            Description = "Train on your own images instead: a folder with train/ and test/ sub-folders, each holding one folder per class (PNG/JPEG, resized to 28x28)",
+        };
+        var channels = new Option<int>("--channels") { Description = "With --folder: 1 (grey) or 3 (RGB)", DefaultValueFactory = _ => 1 };
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation (pick best.ckpt)", DefaultValueFactory = _ => 5000 };
 
         var cmd = Cli.Command("classify",
-            "Train an image classifier on Fashion-MNIST, then score it on the test set (accuracy, per-class accuracy, confusion matrix).",
+            "Train an image classifier on Fashion-MNIST (or your own image folder), then score it on the test set (accuracy, per-class accuracy, confusion matrix).",
             "aperture train classify --model lenet5 --epochs 5 --out runs/lenet5");
-        foreach (var o in new Option[] { model, epochs, batch, lr, optimizer, schedule, weightDecay, augment, resume, limit, validation }) cmd.Add(o);
+        foreach (var o in new Option[] { model, epochs, batch, lr, optimizer, schedule, weightDecay, augment, resume, limit, validation, folder, channels }) cmd.Add(o);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
@@ -59,8 +79,9 @@ internal static class TrainCommands
             };
             options.Validate();
 
-            using var fullTrain = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
-            using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+            var (fullTrain, test) = LoadData(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
+            using var disposeTrain = fullTrain;
+            using var disposeTest = test;
             int holdout = r.GetValue(validation);
             var (rest, val) = fullTrain.Split(Math.Min(holdout, fullTrain.Count / 10), seed);
             using var trainSet = r.GetValue(limit) is > 0 and var n && n < rest.Count ? rest.RandomSubset(n, seed) : rest;
