@@ -17,21 +17,6 @@ internal static class TrainCommands
         root.Add(train);
     }
 
-    /// <summary>Fashion-MNIST, or an image folder with train/ and test/ sub-folders.</summary>
-    private static (LabeledImages Train, LabeledImages Test) LoadData(string? folder, int channels, string? dataDir)
-    {
-        if (folder is null)
-            return (FashionMnist.Load(DatasetSplit.Train, dataDir), FashionMnist.Load(DatasetSplit.Test, dataDir));
-        string trainDir = Path.Combine(folder, "train"), testDir = Path.Combine(folder, "test");
-        if (!Directory.Exists(trainDir) || !Directory.Exists(testDir))
-            throw new DirectoryNotFoundException($"{folder}: an image-folder dataset needs train/ and test/ sub-folders, each with one folder per class");
-        var train = ImageFolder.Read(trainDir, 28, 28, channels);
-        var test = ImageFolder.Read(testDir, 28, 28, channels);
-        if (!train.ClassNames.SequenceEqual(test.ClassNames))
-            throw new InvalidDataException($"{folder}: train/ has classes [{string.Join(", ", train.ClassNames)}] but test/ has [{string.Join(", ", test.ClassNames)}]");
-        return (train, test);
-    }
-
     private static Command Classify()
     {
         var model = new Option<string>("--model", "-m") { Description = "lenet5 or vgg-gap", DefaultValueFactory = _ => "lenet5" };
@@ -45,11 +30,8 @@ internal static class TrainCommands
         var augment = new Option<bool?>("--augment") { Description = "Random crop and horizontal flip (default: the recipe's)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
         var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
-        var folder = new Option<string?>("--folder")
-        {
-            Description = "Train on your own images instead: a folder with train/ and test/ sub-folders, each holding one folder per class (PNG/JPEG, resized to 28x28)",
-        };
-        var channels = new Option<int>("--channels") { Description = "With --folder: 1 (grey) or 3 (RGB)", DefaultValueFactory = _ => 1 };
+        var folder = Datasets.FolderOption();
+        var channels = Datasets.ChannelsOption();
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation (pick best.ckpt)", DefaultValueFactory = _ => 5000 };
 
         var cmd = Cli.Command("classify",
@@ -79,7 +61,7 @@ internal static class TrainCommands
             };
             options.Validate();
 
-            var (fullTrain, test) = LoadData(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
+            var (fullTrain, test) = Datasets.Load(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
             using var disposeTrain = fullTrain;
             using var disposeTest = test;
             int holdout = r.GetValue(validation);
