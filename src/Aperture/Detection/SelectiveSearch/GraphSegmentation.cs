@@ -115,7 +115,7 @@ public static class GraphSegmentation
         };
     }
 
-    private static void BuildEdges(float[] img, int c, int h, int w, out uint[] keys, out int[] ids)
+    internal static void BuildEdges(float[] img, int c, int h, int w, out uint[] keys, out int[] ids)
     {
         // Count edges per row so rows can be filled in parallel at known offsets.
         var start = new int[h + 1];
