@@ -37,16 +37,17 @@ internal sealed class PixelBins
     private void TextureChannel(float[] planar, int ch, int h, int w)
     {
         int n = h * w;
-        var src = planar.AsSpan(ch * n, n).ToArray();
+        var src = planar.AsSpan(ch * n, n);
         const int r = 4; // radius ceil(4 sigma) for sigma = 1
         var g = new float[2 * r + 1]; var dg = new float[2 * r + 1];
         double sum = 0;
         for (int i = -r; i <= r; i++) { g[i + r] = (float)Math.Exp(-0.5 * i * i); sum += g[i + r]; }
         double dsum = 0;
-        for (int i = -r; i <= r; i++) { g[i + r] /= (float)sum; dg[i + r] = -i * g[i + r]; dsum += -i * dg[i + r]; }
+        for (int i = -r; i <= r; i++) { g[i + r] /= (float)sum; dg[i + r] = i * g[i + r]; dsum += i * dg[i + r]; }
         for (int i = 0; i < dg.Length; i++) dg[i] /= (float)dsum; // unit response to a unit ramp
-        var gx = Convolve(Convolve(src, h, w, dg, true), h, w, g, false);
-        var gy = Convolve(Convolve(src, h, w, g, true), h, w, dg, false);
+        var gx = new float[n]; var gy = new float[n];
+        SeparableFilter.Apply(src, gx, h, w, dg, g);
+        SeparableFilter.Apply(src, gy, h, w, g, dg);
         var resp = new float[Orientations][];
         var max = new float[Orientations];
         for (int o = 0; o < Orientations; o++)
@@ -64,23 +65,6 @@ internal sealed class PixelBins
             var a = resp[o];
             for (int p = 0; p < n; p++) t[p] = (byte)Math.Min((int)(a[p] * scale), TextureBins - 1);
         }
-    }
-
-    private static float[] Convolve(float[] src, int h, int w, float[] k, bool horizontal)
-    {
-        int r = k.Length / 2;
-        var dst = new float[src.Length];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                float acc = 0;
-                if (horizontal)
-                    for (int i = -r; i <= r; i++) acc += k[i + r] * src[y * w + Math.Clamp(x - i, 0, w - 1)];
-                else
-                    for (int i = -r; i <= r; i++) acc += k[i + r] * src[Math.Clamp(y - i, 0, h - 1) * w + x];
-                dst[y * w + x] = acc;
-            }
-        return dst;
     }
 }
 
