@@ -59,7 +59,7 @@ public sealed class RoiPool : nn.Module<Tensor, Tensor, Tensor>
         else if (input.dtype == ScalarType.Float32) Switches<float>(data, r, index, nonEmpty, c, h, w, outputHeight, outputWidth, spatialScale, wide);
         else throw new ArgumentException($"RoI pooling needs a float32 or float64 input, got {input.dtype}");
         var flat = input.reshape(-1);
-        var pooled = flat.index_select(0, index.to(input.device)).view(k, c, outputHeight, outputWidth);
+        var pooled = flat.index_select(0, index.to(input.device)).view(k, outputHeight, outputWidth, c).permute(0, 3, 1, 2);
         if (Array.TrueForAll(nonEmpty, e => e)) return pooled.MoveToOuterDisposeScope();
         var mask = tensor(nonEmpty, new long[] { k, 1, outputHeight, outputWidth }).to(input.device);
         return where(mask, pooled, zeros(1, dtype: input.dtype, device: input.device)).MoveToOuterDisposeScope();
@@ -120,11 +120,15 @@ public sealed class RoiPool : nn.Module<Tensor, Tensor, Tensor>
                             for (; ch < c; ch++)
                                 if (v[ch] > maxv[ch]) { maxv[ch] = v[ch]; arg[ch] = T.CreateTruncating(cell); }
                         }
-                    long o = (long)roi * c * bins + i * pw + j;
-                    for (int ch = 0; ch < c; ch++, o += bins)
+                    // Index layout [K, h, w, C]: one contiguous run of C per bin.
+                    long o = ((long)roi * bins + i * pw + j) * c;
+                    if (wide)
+                        for (int ch = 0; ch < c; ch++) i64[(int)(o + ch)] = imageBase + (long)ch * plane + int.CreateTruncating(arg[ch]);
+                    else
                     {
-                        long flat = imageBase + (long)ch * plane + int.CreateTruncating(arg[ch]);
-                        if (wide) i64[(int)o] = flat; else i32[(int)o] = (int)flat;
+                        var dst = i32.Slice((int)o, c);
+                        int basePlane = (int)imageBase;
+                        for (int ch = 0; ch < c; ch++) dst[ch] = basePlane + ch * plane + int.CreateTruncating(arg[ch]);
                     }
                 }
             }
