@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Aperture.Detection.SelectiveSearch;
+using Aperture.Detection;
 using Aperture.Imaging;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using Aperture.Detection;
-using Aperture.Detection.SelectiveSearch;
 using static TorchSharp.torch;
 
 namespace Aperture.Tests.Detection;

@@ -1,4 +1,4 @@
-namespace Aperture.Detection.SelectiveSearch;
+namespace Aperture.Detection;
 
 /// <summary>
 /// Colour spaces used by selective search to diversify its initial regions and colour similarity

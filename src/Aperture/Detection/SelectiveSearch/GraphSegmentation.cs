@@ -1,7 +1,7 @@
 using System.Numerics;
 using static TorchSharp.torch;
 
-namespace Aperture.Detection.SelectiveSearch;
+namespace Aperture.Detection;
 
 /// <summary>
 /// Efficient graph-based image segmentation (Felzenszwalb &amp; Huttenlocher, IJCV 2004). Each channel is smoothed

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Aperture.Detection.SelectiveSearch;
+namespace Aperture.Detection;
 
 /// <summary>
 /// Selective search's greedy hierarchical grouping (Uijlings et al. 2013, algorithm 1): repeatedly merge the most

@@ -1,4 +1,4 @@
-namespace Aperture.Detection.SelectiveSearch;
+namespace Aperture.Detection;
 
 /// <summary>
 /// Per-pixel histogram bins of one colour-space image, computed once and shared by every strategy that uses

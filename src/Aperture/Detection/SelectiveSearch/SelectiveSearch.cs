@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Aperture.Detection.SelectiveSearch;
+namespace Aperture.Detection;
 
 /// <summary>Similarity measures combined (summed) by a selective-search strategy (Uijlings et al. 2013, section 3.2).</summary>
 [Flags]
@@ -38,7 +38,8 @@ public sealed record SelectiveSearchStrategy(ColorSpace Space, int K, Similarity
 /// regions from graph-based segmentation are grouped bottom-up by similarity; every region of every hierarchy is
 /// a proposal. Several strategies (colour spaces, k, similarity sets) run in parallel; boxes are ranked by their
 /// level in the hierarchy (1 at the top) times a uniform random number, per strategy, pooled, sorted, and
-/// de-duplicated.
+/// de-duplicated. (The files sit in Detection/SelectiveSearch/; the types live in <c>Aperture.Detection</c> so
+/// that this class name does not clash with a namespace.)
 /// </summary>
 public static class SelectiveSearch
 {

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Aperture.Detection.SelectiveSearch;
+namespace Aperture.Detection;
 
 /// <summary>Separable 2-D filtering of float planes with clamped borders, vectorised along rows.</summary>
 internal static class SeparableFilter
