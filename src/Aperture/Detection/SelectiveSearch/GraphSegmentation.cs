@@ -57,11 +57,26 @@ public static class GraphSegmentation
             throw new ArgumentException($"planar image has {planar.Length} values, expected {channels}x{height}x{width}");
         if (!(k >= 0) || !(sigma >= 0) || minSize < 0)
             throw new ArgumentException($"k ({k}), sigma ({sigma}) and minSize ({minSize}) must be non-negative");
+        return Segment(SortedEdges(planar, channels, height, width, sigma), height, width, k, minSize, out count);
+    }
+
+    /// <summary>
+    /// The part of the algorithm that does not depend on k: smoothing, the grid graph and its sorted edges
+    /// (packed: quantised weight in the high 32 bits, pixel·4 + direction in the low 32). Selective search reuses
+    /// it for every k of a colour space.
+    /// </summary>
+    internal static ulong[] SortedEdges(float[] planar, int channels, int height, int width, double sigma)
+    {
         var smooth = sigma > 0 ? Smooth(planar, channels, height, width, sigma) : planar;
-        int n = height * width;
         var edges = BuildEdges(smooth, channels, height, width);
         RadixSort(ref edges);
+        return edges;
+    }
 
+    /// <summary>The greedy merge and the minimum-size pass over sorted edges; returns labels in raster order.</summary>
+    internal static int[] Segment(ulong[] edges, int height, int width, double k, int minSize, out int count)
+    {
+        int n = height * width;
         float kf = (float)k;
         var forest = new Forest(n, kf);
         var nodes = forest.Nodes;
@@ -123,6 +138,9 @@ public static class GraphSegmentation
     /// <summary>Quantisation of edge weights for sorting: 1/8192 of a grey level, so keys fit in 22 bits.</summary>
     private const float KeyScale = 8192f;
 
+    /// <summary>Weights above this (far beyond 0–255 colours: √C·255) share the top key, keeping keys in 32 bits.</summary>
+    private const float MaxWeight = 500_000f;
+
     /// <summary>
     /// Builds the 8-connected grid graph: for each direction (right, down, down-right, up-right) the Euclidean
     /// colour distances are computed a row at a time with SIMD, and stored as sort keys (weight quantised to
@@ -169,12 +187,13 @@ public static class GraphSegmentation
                 int x2 = 0;
                 var scale = new Vector<float>(KeyScale);
                 var half = new Vector<float>(0.5f);
+                var top = new Vector<float>(MaxWeight);
                 for (; x2 + vc <= len; x2 += vc)
                 {
-                    var q = Vector.ConvertToUInt32(Vector.SquareRoot(new Vector<float>(a.Slice(x2))) * scale + half);
+                    var q = Vector.ConvertToUInt32(Vector.Min(Vector.SquareRoot(new Vector<float>(a.Slice(x2))), top) * scale + half);
                     q.CopyTo(kk.AsSpan(x2));
                 }
-                for (; x2 < len; x2++) kk[x2] = (uint)(MathF.Sqrt(a[x2]) * KeyScale + 0.5f);
+                for (; x2 < len; x2++) kk[x2] = (uint)(MathF.Min(MathF.Sqrt(a[x2]), MaxWeight) * KeyScale + 0.5f);
                 var outRow = edges.AsSpan(o, len);
                 for (int x = 0; x < len; x++) outRow[x] = ((ulong)kk[x] << 32) | (uint)((pa + x) * 4 + d);
             }

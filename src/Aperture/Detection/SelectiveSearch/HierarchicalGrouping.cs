@@ -19,19 +19,22 @@ internal static class HierarchicalGrouping
         int cl = init.ColorLength, tl = init.TextureLength;
         var size = new int[total];
         var box = new int[4 * total];
+        bool useC = measures.HasFlag(Similarity.Color), useT = measures.HasFlag(Similarity.Texture);
+        bool useS = measures.HasFlag(Similarity.Size), useF = measures.HasFlag(Similarity.Fill);
+        // Histograms are only carried when their similarity is used.
+        if (!useC) cl = 0;
+        if (!useT) tl = 0;
         var color = new float[total * cl];
         var texture = new float[total * tl];
         Array.Copy(init.Size, size, n);
         Array.Copy(init.Box, box, 4 * n);
-        Array.Copy(init.Color, color, n * cl);
-        Array.Copy(init.Texture, texture, n * tl);
+        if (useC) Array.Copy(init.Color, color, n * cl);
+        if (useT) Array.Copy(init.Texture, texture, n * tl);
         var neighbours = new List<int>[total];
         for (int i = 0; i < n; i++) neighbours[i] = new List<int>(init.Neighbours[i]);
         var alive = new bool[total];
         for (int i = 0; i < n; i++) alive[i] = true;
         double im = init.ImageSize;
-        bool useC = measures.HasFlag(Similarity.Color), useT = measures.HasFlag(Similarity.Texture);
-        bool useS = measures.HasFlag(Similarity.Size), useF = measures.HasFlag(Similarity.Fill);
 
         float Sim(int a, int b)
         {

@@ -48,22 +48,25 @@ internal sealed class PixelBins
         var gx = new float[n]; var gy = new float[n];
         SeparableFilter.Apply(src, gx, h, w, dg, g);
         SeparableFilter.Apply(src, gy, h, w, g, dg);
-        var resp = new float[Orientations][];
-        var max = new float[Orientations];
+        int vc = System.Numerics.Vector<float>.Count;
         for (int o = 0; o < Orientations; o++)
         {
             float cs = MathF.Cos(o * MathF.PI / 4), sn = MathF.Sin(o * MathF.PI / 4);
-            var a = new float[n];
+            // Pass 1: the largest positive response over the image (SIMD); pass 2: quantise.
+            var vmax = System.Numerics.Vector<float>.Zero;
+            int p = 0;
+            for (; p + vc <= n; p += vc)
+                vmax = System.Numerics.Vector.Max(vmax, new System.Numerics.Vector<float>(gx, p) * cs + new System.Numerics.Vector<float>(gy, p) * sn);
             float m = 0;
-            for (int p = 0; p < n; p++) { float v = MathF.Max(0, cs * gx[p] + sn * gy[p]); a[p] = v; if (v > m) m = v; }
-            resp[o] = a; max[o] = m;
-        }
-        for (int o = 0; o < Orientations; o++)
-        {
+            for (int i = 0; i < vc; i++) m = MathF.Max(m, vmax[i]);
+            for (; p < n; p++) m = MathF.Max(m, cs * gx[p] + sn * gy[p]);
             var t = Texture.AsSpan((ch * Orientations + o) * n, n);
-            float scale = max[o] > 0 ? TextureBins / max[o] : 0;
-            var a = resp[o];
-            for (int p = 0; p < n; p++) t[p] = (byte)Math.Min((int)(a[p] * scale), TextureBins - 1);
+            float scale = m > 0 ? TextureBins / m : 0;
+            for (p = 0; p < n; p++)
+            {
+                float v = cs * gx[p] + sn * gy[p];
+                t[p] = v <= 0 ? (byte)0 : (byte)Math.Min((int)(v * scale), TextureBins - 1);
+            }
         }
     }
 }
@@ -97,17 +100,17 @@ internal sealed class InitialRegions
                 if (x + 1 < w && labels[p + 1] != l) edges.Add(Pair(l, labels[p + 1]));
                 if (y + 1 < h && labels[p + w] != l) edges.Add(Pair(l, labels[p + w]));
             }
-        int cb = PixelBins.ColorBins, tb = PixelBins.TextureBins, ch = bins.Channels;
-        for (int c = 0; c < ch; c++)
+        // Pixel-major: a region's histogram row stays in cache while its pixels are counted.
+        int cb = PixelBins.ColorBins, tb = PixelBins.TextureBins, ch = bins.Channels, planes = ch * PixelBins.Orientations;
+        var colorBins = bins.Color; var textureBins = bins.Texture;
+        var color = Color; var texture = Texture;
+        int cl = ColorLength, tl = TextureLength;
+        for (int p = 0; p < n; p++)
         {
-            var col = bins.Color.AsSpan(c * n, n);
-            for (int p = 0; p < n; p++) Color[labels[p] * ColorLength + c * cb + col[p]] += 1;
-            for (int o = 0; o < PixelBins.Orientations; o++)
-            {
-                int plane = c * PixelBins.Orientations + o;
-                var tex = bins.Texture.AsSpan(plane * n, n);
-                for (int p = 0; p < n; p++) Texture[labels[p] * TextureLength + plane * tb + tex[p]] += 1;
-            }
+            int l = labels[p];
+            int cBase = l * cl, tBase = l * tl;
+            for (int c = 0, o = p; c < ch; c++, o += n) color[cBase + c * cb + colorBins[o]] += 1;
+            for (int q = 0, o = p; q < planes; q++, o += n) texture[tBase + q * tb + textureBins[o]] += 1;
         }
         for (int i = 0; i < count; i++)
         {

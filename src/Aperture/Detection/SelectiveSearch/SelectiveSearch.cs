@@ -117,12 +117,16 @@ public static class SelectiveSearch
         for (int i = 0; i < spaces.Length; i++) { planar[spaces[i]] = planarArr[i]; bins[spaces[i]] = binArr[i]; }
 
         // 2. One segmentation (and its initial region features) per colour space and k.
+        //    Smoothing, the graph and its sorted edges do not depend on k: built once per colour space.
+        var graphs = new ulong[spaces.Length][];
+        Parallel.For(0, spaces.Length, options, i =>
+            graphs[i] = GraphSegmentation.SortedEdges(planarArr[i], ColorConversion.Channels(spaces[i]), height, width, SegmentationSigma));
         var segs = strategies.Select(s => (s.Space, s.K)).Distinct().ToArray();
         var initial = new InitialRegions[segs.Length];
         Parallel.For(0, segs.Length, options, i =>
         {
             var (space, k) = segs[i];
-            var labels = GraphSegmentation.Segment(planar[space], ColorConversion.Channels(space), height, width, k, SegmentationSigma, k, out int count);
+            var labels = GraphSegmentation.Segment(graphs[Array.IndexOf(spaces, space)], height, width, k, k, out int count);
             initial[i] = new InitialRegions(labels, count, bins[space]);
         });
 
