@@ -9,6 +9,7 @@ CommonOptions.AddTo(root);
 DataCommands.AddTo(root);
 TrainCommands.AddTo(root);
 EvalCommands.AddTo(root);
+ProposeCommand.AddTo(root);
 ReportCommand.AddTo(root);
 
 return Cli.Run(root, args);
