@@ -14,7 +14,6 @@ namespace Aperture.Bench;
 /// </summary>
 public static class DetectionBench
 {
-    private const string Python = "/usr/bin/python3";
 
     private static readonly string[] PhotoSources =
     {
@@ -98,15 +97,14 @@ public static class DetectionBench
 
         object? peerResults = null;
         var ratios = new Dictionary<string, object>();
-        if (peers && File.Exists(Python))
+        if (peers && Peers.Available)
         {
             var peerDict = new Dictionary<string, object?>();
-            string dir = PeersDir();
-            var sk = RunPeer(Path.Combine(dir, "skimage_felzenszwalb.py"), new[] { $"{k}", $"{sigma}", $"{minSize}", $"{repeats}" }.Concat(photos));
+            var sk = Peers.Run("skimage_felzenszwalb.py", new[] { $"{k}", $"{sigma}", $"{minSize}", $"{repeats}" }.Concat(photos));
             peerDict["skimage_felzenszwalb"] = sk is null ? "unavailable" : Strip(sk.Value);
             double? skMs = sk is { } s1 ? s1.GetProperty("mean_ms").GetDouble() : null;
 
-            var cvScenes = RunPeer(Path.Combine(dir, "opencv_selective_search.py"), new[] { $"{threads}", "1" }.Concat(scenes.Select(x => x.Path)));
+            var cvScenes = Peers.Run("opencv_selective_search.py", new[] { $"{threads}", "1" }.Concat(scenes.Select(x => x.Path)));
             foreach (var mode in modes)
             {
                 var (r, m, nb) = ourQuality[Name(mode)];
@@ -135,7 +133,7 @@ public static class DetectionBench
                 };
             }
             var cvMean = new Dictionary<string, double>();
-            var cv = RunPeer(Path.Combine(dir, "opencv_selective_search.py"), new[] { $"{threads}", $"{Math.Max(1, repeats - 1)}" }.Concat(photos));
+            var cv = Peers.Run("opencv_selective_search.py", new[] { $"{threads}", $"{Math.Max(1, repeats - 1)}" }.Concat(photos));
             if (cv is { } c1)
             {
                 var cvModes = new Dictionary<string, object>();
@@ -150,7 +148,7 @@ public static class DetectionBench
             }
             else peerDict["opencv_selective_search"] = "unavailable";
 
-            var tv = RunPeer(Path.Combine(dir, "torchvision_roi_pool.py"), new[] { $"{threads}", $"{repeats}", roiSpec });
+            var tv = Peers.Run("torchvision_roi_pool.py", new[] { $"{threads}", $"{repeats}", roiSpec });
             peerDict["torchvision_roi_ops"] = tv is null ? "unavailable" : Strip(tv.Value);
 
             peerResults = peerDict;
@@ -307,31 +305,7 @@ public static class DetectionBench
         return t.Min(); // best of N: the machine is shared, and the minimum is the least disturbed run
     }
 
-    private static JsonElement? RunPeer(string script, IEnumerable<string> args)
-    {
-        if (!File.Exists(script)) return null;
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var proc = Process.Start(psi)!;
-        string stdout = proc.StandardOutput.ReadToEnd();
-        proc.StandardError.ReadToEnd();
-        proc.WaitForExit();
-        if (proc.ExitCode != 0 || string.IsNullOrWhiteSpace(stdout)) return null;
-        return JsonDocument.Parse(stdout).RootElement.Clone();
-    }
-
     private static object Strip(JsonElement e) => JsonSerializer.Deserialize<object>(e.GetRawText())!;
-
-    private static string PeersDir()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            string p = Path.Combine(d.FullName, "bench", "peers");
-            if (Directory.Exists(p)) return p;
-        }
-        return Path.Combine(Directory.GetCurrentDirectory(), "bench", "peers");
-    }
 
     private static string Name(SelectiveSearchMode m) => m.ToString().ToLowerInvariant();
 

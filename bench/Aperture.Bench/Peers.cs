@@ -22,25 +22,35 @@ internal static class Peers
         return null;
     }
 
-    /// <summary>Runs a peer script and parses the JSON object it prints; returns a string saying why not when it cannot run.</summary>
-    public static object RunPython(string script, params string[] args)
+    /// <summary>Whether Debian's Python is there to run the peers.</summary>
+    public static bool Available => File.Exists(Python);
+
+    /// <summary>Runs a peer script and parses the JSON object it prints last; null when it cannot run.</summary>
+    public static JsonElement? Run(string script, IEnumerable<string> args) => Run(script, args, out _);
+
+    /// <summary>Runs a peer script; the parsed JSON, or a string saying why it was skipped.</summary>
+    public static object RunPython(string script, params string[] args) => Run(script, args, out string? why) is { } e ? e : why!;
+
+    private static JsonElement? Run(string script, IEnumerable<string> args, out string? skipped)
     {
         string? folder = Folder();
-        if (folder is null) return "skipped: bench/peers not found";
-        if (!File.Exists(Python)) return $"skipped: {Python} not found (install Debian's python3-torch etc.)";
+        skipped = folder is null ? "skipped: bench/peers not found"
+            : !File.Exists(Python) ? $"skipped: {Python} not found (install Debian's python3-torch, python3-skimage, python3-opencv, python3-torchvision)"
+            : null;
+        if (skipped is not null) return null;
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(folder, script));
+        psi.ArgumentList.Add(Path.Combine(folder!, script));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
+        var stderrTask = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
-        string stderr = p.StandardError.ReadToEnd();
+        string stderr = stderrTask.Result;
         p.WaitForExit();
-        if (p.ExitCode != 0)
+        if (p.ExitCode != 0 || string.IsNullOrWhiteSpace(stdout))
         {
-            string last = stderr.Trim().Split('\n').LastOrDefault() ?? "";
-            return $"skipped: {script} failed ({last})";
+            skipped = $"skipped: {script} failed ({stderr.Trim().Split('\n').LastOrDefault()})";
+            return null;
         }
-        string line = stdout.Trim().Split('\n').Last();
-        return JsonDocument.Parse(line).RootElement.Clone();
+        return JsonDocument.Parse(stdout.Trim().Split('\n').Last()).RootElement.Clone();
     }
 }
