@@ -168,9 +168,9 @@ public static class WeaklySupervisedLocalization
             for (int i = 0; i < chunk.Count; i++)
             {
                 var scene = chunk[i];
-                var truth = scene.Objects.Select(o => (new ImageBox(o.Box.X1, o.Box.Y1, o.Box.X2, o.Box.Y2), o.ClassId)).ToList();
+                var truth = Truth(scene);
                 var p = topMaps[i][0];
-                bool present = truth.Any(t => t.ClassId == p.Class);
+                bool present = truth.Any(t => t.Class == p.Class);
                 if (present) hits++;
                 bool ok = top.Add(p.Class, p.Box, truth, scene.Width, scene.Height);
                 outcomes.Add(new SceneOutcome(scene.Index, p.Class, p.Probability, p.Box, present, ok));
@@ -179,6 +179,10 @@ public static class WeaklySupervisedLocalization
         }
         return new WeaklySupervisedEvaluation(top, known, scenes.Count == 0 ? 0 : (double)hits / scenes.Count, outcomes);
     }
+
+    /// <summary>The true objects of a scene as (box, class) pairs, the form <see cref="LocalizationScore.Add"/> takes.</summary>
+    public static IReadOnlyList<(ImageBox Box, int Class)> Truth(Scene scene) =>
+        scene.Objects.Select(o => (new ImageBox(o.Box.X1, o.Box.Y1, o.Box.X2, o.Box.Y2), o.ClassId)).ToList();
 }
 
 /// <summary>What <see cref="WeaklySupervisedLocalization.Train"/> returns.</summary>
