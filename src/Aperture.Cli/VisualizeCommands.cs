@@ -366,17 +366,20 @@ internal static class VisualizeCommands
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default 12; 6 with --quick)" };
         var batch = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
         var clutter = new Option<double?>("--clutter") { Description = "Background clutter in [0, 1] (default: the experiment's)" };
+        var minScale = new Option<double?>("--min-scale") { Description = "Smallest item scale (28 px times this; default: the experiment's)" };
+        var widths = new Option<int[]>("--widths") { Description = "Channels of VGG-GAP's three stages (default 32 64 128; 16 32 64 with --quick)", AllowMultipleArgumentsPerToken = true };
         var trainScenes = new Option<int?>("--train-scenes") { Description = "Training scenes (default 6000; 1500 with --quick)" };
         var testScenes = new Option<int?>("--test-scenes") { Description = "Test scenes, made from test items (default 500; 300 with --quick)" };
         var maxItems = new Option<int>("--max-items") { Description = "Most items per scene", DefaultValueFactory = _ => 3 };
         var lr = new Option<double>("--lr") { Description = "Learning rate (AdamW, cosine schedule)", DefaultValueFactory = _ => 2e-3 };
+        var init = new Option<string?>("--init") { Description = "Start from a vgg-gap classifier trained by 'aperture train classify' (checkpoint or run folder; widths 16 32 64), as the CAM paper starts from an ImageNet classifier" };
         var quick = new Option<bool>("--quick") { Description = "Fewer scenes, narrower network, fewer epochs (about 40 s)" };
         var cmd = Cli.Command("localize",
             "Weakly supervised localization (Zhou et al. 2016): train VGG-GAP on scenes with image-level labels only (multi-label, sigmoid BCE), "
             + "then box each test scene's top class from its class activation map (20% of the max, largest component) and score it at IoU >= 0.5 "
             + "against the true boxes, beside a centre-box and a full-image baseline.",
             "aperture localize --epochs 12 --out runs/localize");
-        foreach (var o in new Option[] { epochs, batch, clutter, trainScenes, testScenes, maxItems, lr, quick }) cmd.Add(o);
+        foreach (var o in new Option[] { init, epochs, batch, clutter, minScale, widths, trainScenes, testScenes, maxItems, lr, quick }) cmd.Add(o);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
@@ -387,7 +390,8 @@ internal static class VisualizeCommands
             {
                 TrainScenes = r.GetValue(trainScenes) ?? options.TrainScenes,
                 TestScenes = r.GetValue(testScenes) ?? options.TestScenes,
-                Scenes = options.Scenes with { MaxItems = r.GetValue(maxItems), Clutter = r.GetValue(clutter) ?? options.Scenes.Clutter },
+                Scenes = options.Scenes with { MaxItems = r.GetValue(maxItems), Clutter = r.GetValue(clutter) ?? options.Scenes.Clutter, MinScale = r.GetValue(minScale) ?? options.Scenes.MinScale },
+                Widths = r.GetValue(widths) is { Length: > 0 } w ? w : options.Widths,
                 BatchSize = r.GetValue(batch),
             };
             string outDir = CommonOptions.OutDir(r, Path.Combine("runs", "localize"));
@@ -400,7 +404,15 @@ internal static class VisualizeCommands
             };
             using var trainItems = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
             using var testItems = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
-            var run = WeaklySupervisedLocalization.Train(trainItems, testItems, options, training, device, json ? null : Console.Out);
+            VggGap? pretrained = null;
+            if (r.GetValue(init) is string initArg)
+            {
+                string ckpt = EvalCommands.ResolveCheckpoint(initArg);
+                var (net, spec) = ClassifierSpec.Load(ckpt);
+                pretrained = net as VggGap ?? throw new ArgumentException($"{ckpt}: --init needs a vgg-gap classifier, this is {spec.Model}");
+                if (r.GetValue(widths) is not { Length: > 0 }) options = options with { Widths = [16, 32, 64] };
+            }
+            var run = WeaklySupervisedLocalization.Train(trainItems, testItems, options, training, device, json ? null : Console.Out, pretrained);
             if (run.Test is not { } test)
             {
                 Console.Error.WriteLine($"aperture: training stopped: {run.Training.Message}");

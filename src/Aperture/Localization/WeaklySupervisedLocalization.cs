@@ -94,8 +94,11 @@ public static class WeaklySupervisedLocalization
     /// <param name="training">Epochs, optimizer, seed, output folder, progress (its <c>ModelDescription</c> is filled in here).</param>
     /// <param name="device">Where to train.</param>
     /// <param name="log">Where progress lines go (null: none).</param>
+    /// <param name="pretrained">A VGG-GAP classifier of the same widths trained on the items themselves (e.g. by
+    /// <c>aperture train classify --model vgg-gap</c>) to start from, as Zhou et al. start from an ImageNet classifier; null
+    /// trains from scratch. See <see cref="InitializeFrom"/>.</param>
     public static WeaklySupervisedRun Train(LabeledImages trainItems, LabeledImages testItems, WeaklySupervisedOptions options,
-        TrainingOptions training, Device? device = null, TextWriter? log = null)
+        TrainingOptions training, Device? device = null, TextWriter? log = null, VggGap? pretrained = null)
     {
         options.Validate();
         training.Validate();
@@ -122,6 +125,7 @@ public static class WeaklySupervisedLocalization
                 std = f.std(new long[] { 0, 2, 3 }).data<float>().ToArray();
             }
             var network = new VggGap(trainGen.ClassNames.Count, 3, options.Widths);
+            if (pretrained is not null) InitializeFrom(network, pretrained);
             network.to(device);
             var model = new WeaklySupervisedModel(network, trainGen.ClassNames, options.InputSize, options.Widths, mean, std);
             training = training with { ModelDescription = model.ToJson() };
@@ -139,6 +143,29 @@ public static class WeaklySupervisedLocalization
             trainTargets.Dispose();
             valImages?.Dispose();
             valTargets?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Copies the weights of a trained VGG-GAP into <paramref name="network"/>: every parameter and buffer of the same name
+    /// and shape; a first convolution trained on grey images (1 input channel) is spread over the three colour channels
+    /// (each gets a third, so a grey pixel gives the same response). The classifier is copied when the classes agree.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor of the same name has another shape (other widths).</exception>
+    public static void InitializeFrom(VggGap network, VggGap pretrained)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var source = pretrained.state_dict();
+        foreach (var (name, target) in network.state_dict())
+        {
+            if (!source.TryGetValue(name, out var value)) continue;
+            var v = value.to(target.device);
+            if (name.EndsWith("conv1_1.weight", StringComparison.Ordinal) && v.shape[1] == 1 && target.shape[1] == 3)
+                v = v.expand(-1, 3, -1, -1).div(3);
+            if (!v.shape.SequenceEqual(target.shape))
+                throw new ArgumentException($"the pretrained network's {name} is [{string.Join(", ", v.shape)}], this one's [{string.Join(", ", target.shape)}]: train it with the same widths");
+            target.copy_(v);
         }
     }
 

@@ -30,8 +30,8 @@ public sealed record WeaklySupervisedOptions
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 64;
 
-    /// <summary>The scenes: 128x128, 1–3 items, scales 0.75–3 (21–84 px), full clutter.</summary>
-    public SceneOptions Scenes { get; init; } = new() { MinItems = 1, MaxItems = 3, MinScale = 0.75, MaxScale = 3.0 };
+    /// <summary>The scenes: 128x128, 1–3 items, scales 1.25–3 (35–84 px), half the generator's clutter.</summary>
+    public SceneOptions Scenes { get; init; } = new() { MinItems = 1, MaxItems = 3, MinScale = 1.25, MaxScale = 3.0, Clutter = 0.5 };
 
     /// <summary>A short run for the quick report and tests.</summary>
     public static WeaklySupervisedOptions Quick { get; } = new() { TrainScenes = 1500, ValidationScenes = 200, TestScenes = 300, Widths = [16, 32, 64] };
