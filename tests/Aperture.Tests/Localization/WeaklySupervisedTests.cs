@@ -136,4 +136,25 @@ public class WeaklySupervisedTests
         var wrong = Assert.Throws<ArgumentException>(() => loaded.Localize(images, classes: [[10], [0], [0], [0]]));
         Assert.Contains("valid classes", wrong.Message);
     }
+
+    [Fact]
+    public void PretrainedGreyNetworkGivesTheSameScoresOnGreyColourImages()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var grey = new Aperture.Classification.VggGap(10, 1, [4, 6, 8]);
+        // Non-trivial batch-norm statistics, so the copy of buffers matters too.
+        grey.train();
+        using (no_grad()) grey.forward(randn(8, 1, 16, 16) * 2 + 1);
+        var colour = new Aperture.Classification.VggGap(10, 3, [4, 6, 8]);
+        WeaklySupervisedLocalization.InitializeFrom(colour, grey);
+        grey.eval();
+        colour.eval();
+        var g = randn(3, 1, 16, 16);
+        using (no_grad())
+            Assert.True(grey.forward(g).allclose(colour.forward(g.expand(-1, 3, -1, -1)), 1e-4, 1e-5));
+        var other = new Aperture.Classification.VggGap(10, 3, [4, 6, 10]);
+        var e = Assert.Throws<ArgumentException>(() => WeaklySupervisedLocalization.InitializeFrom(other, grey));
+        Assert.Contains("same widths", e.Message);
+    }
 }
