@@ -1,0 +1,448 @@
+using System.CommandLine;
+using System.Globalization;
+using Aperture.Classification;
+using Aperture.Data;
+using Aperture.Imaging;
+using Aperture.Localization;
+using Aperture.Nn;
+using Aperture.Training;
+using Aperture.Visualization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Aperture.Cli;
+
+/// <summary><c>aperture visualize …</c>, <c>aperture cam</c> and <c>aperture localize</c>: looking inside trained networks.</summary>
+internal static class VisualizeCommands
+{
+    public static void AddTo(RootCommand root)
+    {
+        var visualize = new Command("visualize", "Look inside a classifier trained by 'aperture train classify': receptive fields, filters, feature maps, deconvnet reconstructions, top-9 patches. PNGs go to --out.");
+        visualize.Add(ReceptiveFieldVerb());
+        visualize.Add(Filters());
+        visualize.Add(FeatureMapsVerb());
+        visualize.Add(Deconv());
+        visualize.Add(Top9());
+        root.Add(visualize);
+        root.Add(Cam());
+        root.Add(Localize());
+    }
+
+    private static Option<string> ModelOption() => new("--model", "-m")
+    {
+        Description = "A checkpoint of 'aperture train classify', or its run folder (checkpoints/best.ckpt is used)",
+        Required = true,
+    };
+
+    private static Option<string?> LayerOption(string what) => new("--layer", "-l") { Description = what };
+
+    private static Option<string?> ImageOption() => new("--image", "-i")
+    {
+        Description = "A PNG/JPEG file (resized to the model's input); default: a Fashion-MNIST test image (--index)",
+    };
+
+    private static Option<int> IndexOption() => new("--index") { Description = "Which Fashion-MNIST test image when no --image is given", DefaultValueFactory = _ => 0 };
+
+    private static Option<bool> InvertOption() => new("--invert") { Description = "Invert grey levels of --image first (dark items on light ground)" };
+
+    /// <summary>A loaded classifier with what every verb needs.</summary>
+    private sealed record Loaded(nn.Module<Tensor, Tensor> Model, ClassifierSpec Spec, string Checkpoint, string OutDir)
+    {
+        /// <summary>Float [0, 1] batch to the network's input.</summary>
+        public Tensor Prepare(Tensor unit) => unit.sub(Spec.Mean).div(Spec.Std);
+
+        public Deconvnet Deconv() => new(Model);
+
+        /// <summary>The layers a --layer option accepts (the convolutional part).</summary>
+        public IReadOnlyList<string> LayerNames => NetworkLayers.ConvolutionalPart(Model).Select(l => l.Name).ToList();
+
+        public string CheckLayer(string? layer)
+        {
+            var names = LayerNames;
+            if (layer is null) return names[^1];
+            if (!names.Contains(layer))
+                throw new ArgumentException($"{Spec.Model} has no layer '{layer}'; valid layers: {string.Join(", ", names)}");
+            return layer;
+        }
+    }
+
+    private static Loaded Load(ParseResult r, Option<string> model, string verb)
+    {
+        string ckpt = EvalCommands.ResolveCheckpoint(r.GetValue(model)!);
+        var (net, spec) = ClassifierSpec.Load(ckpt);
+        string outDir = CommonOptions.OutDir(r, Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt)))!, verb));
+        Directory.CreateDirectory(outDir);
+        return new Loaded(net, spec, ckpt, outDir);
+    }
+
+    /// <summary>One image <c>uint8 [C, S, S]</c> at the model's input size: a file, or a test image.</summary>
+    private static (Tensor Image, string Name) PickImage(ParseResult r, Loaded m, Option<string?> image, Option<int> index, Option<bool> invert)
+    {
+        if (r.GetValue(image) is string path) return (ReadImage(path, m.Spec, r.GetValue(invert)), Path.GetFileNameWithoutExtension(path));
+        using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+        int i = r.GetValue(index);
+        if (i < 0 || i >= test.Count) throw new ArgumentException($"--index {i} is outside the {test.Count} test images (0 … {test.Count - 1})");
+        return (test.Images[i].clone().DetachFromDisposeScope(), $"test{i}-{test.ClassNames[(int)test.Labels[i].item<long>()].Replace('/', '-')}");
+    }
+
+    /// <summary>An image file as the model's input: <c>uint8 [C, S, S]</c> (area resize, optional inversion).</summary>
+    private static Tensor ReadImage(string path, ClassifierSpec spec, bool invert)
+    {
+        using var scope = NewDisposeScope();
+        // Decoded as RGB and turned grey here: Skia cannot decode a colour file straight to Gray8.
+        var img = ImageTensor.Read(path).to_type(ScalarType.Float32);
+        if (spec.InChannels == 1 && img.shape[0] >= 3)
+            img = (img[0] * 0.299 + img[1] * 0.587 + img[2] * 0.114).unsqueeze(0);
+        if (img.shape[0] != spec.InChannels)
+            throw new ArgumentException($"{path}: the model takes {spec.InChannels}-channel images, the file has {img.shape[0]}");
+        var x = nn.functional.interpolate(img.unsqueeze(0), new long[] { spec.InputSize, spec.InputSize }, mode: InterpolationMode.Area);
+        if (invert) x = 255 - x;
+        return x.round().clamp(0, 255).to_type(ScalarType.Byte)[0].MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Unit(Tensor image) => image.to_type(ScalarType.Float32).div(255);
+
+    private static void Done(ParseResult r, string what, IReadOnlyList<string> files)
+    {
+        if (r.GetValue(CommonOptions.Json)) Output.Json(new { result = what, files });
+        else Output.Line($"{what}: {string.Join(", ", files)}");
+    }
+
+    private static Command ReceptiveFieldVerb()
+    {
+        var model = ModelOption();
+        var layer = LayerOption("Layer whose fields are drawn (default: the last layer of the convolutional part)");
+        var image = ImageOption();
+        var index = IndexOption();
+        var invert = InvertOption();
+        var cmd = Cli.Command("receptive-field",
+            "Print every layer's receptive field (size, jump, start, map size) and draw the fields of the centre and corner units of one layer over an image.",
+            "aperture visualize receptive-field --model runs/vgg-gap --layer pool2 --out pictures");
+        foreach (var o in new Option[] { model, layer, image, index, invert }) cmd.Add(o);
+        cmd.SetAction(r =>
+        {
+            CommonOptions.Apply(r);
+            var m = Load(r, model, "visualize");
+            var fields = ReceptiveField.Of(m.Model, m.Spec.InputSize);
+            string l = m.CheckLayer(r.GetValue(layer));
+            var (img, name) = PickImage(r, m, image, index, invert);
+            var drawn = ReceptiveField.Find(fields, l).Draw(img);
+            string png = Path.Combine(m.OutDir, $"receptive_field_{l}_{name}.png");
+            ImageTensor.Write(png, ImageGrid.Tile(drawn.unsqueeze(0), 1, 0, 512 / m.Spec.InputSize));
+            if (r.GetValue(CommonOptions.Json)) Output.Json(new { model = m.Spec.Model, input_size = m.Spec.InputSize, layers = fields, png });
+            else
+            {
+                Output.Table($"{m.Spec.Model}: receptive fields for {m.Spec.InputSize}x{m.Spec.InputSize} inputs", new[] { "layer", "kind", "size", "jump", "start", "map" },
+                    fields.Select(f => (IReadOnlyList<string>)new[] { f.Name, f.Kind.ToString(), f.Size.ToString(), f.Jump.ToString(),
+                        f.Start.ToString("0.#", CultureInfo.InvariantCulture), f.MapSize?.ToString() ?? "-" }));
+                Output.Line($"fields of {l}'s centre and corner units: {png}");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Filters()
+    {
+        var model = ModelOption();
+        var cmd = Cli.Command("filters", "Draw the first convolution's filters as an image grid, each scaled to its own range.",
+            "aperture visualize filters --model runs/vgg-gap --out pictures");
+        cmd.Add(model);
+        cmd.SetAction(r =>
+        {
+            CommonOptions.Apply(r);
+            var m = Load(r, model, "visualize");
+            string png = Path.Combine(m.OutDir, $"filters_{m.Spec.Model}.png");
+            ImageTensor.Write(png, FeatureMaps.FirstLayerFilters(m.Model, 12));
+            Done(r, $"{m.Spec.Model}: first-layer filters", new[] { png });
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command FeatureMapsVerb()
+    {
+        var model = ModelOption();
+        var layer = LayerOption("One layer (default: every layer of the convolutional part, one PNG each)");
+        var image = ImageOption();
+        var index = IndexOption();
+        var invert = InvertOption();
+        var cmd = Cli.Command("featuremaps", "Draw the feature maps of one image at each layer (each map scaled to its own range).",
+            "aperture visualize featuremaps --model runs/vgg-gap --image shirt.png --invert --layer relu2_2 --out pictures");
+        foreach (var o in new Option[] { model, layer, image, index, invert }) cmd.Add(o);
+        cmd.SetAction(r =>
+        {
+            CommonOptions.Apply(r);
+            var m = Load(r, model, "visualize");
+            var layers = r.GetValue(layer) is string one ? new List<string> { m.CheckLayer(one) } : m.LayerNames.ToList();
+            var (img, name) = PickImage(r, m, image, index, invert);
+            var deconv = m.Deconv();
+            var files = new List<string>();
+            string input = Path.Combine(m.OutDir, $"input_{name}.png");
+            ImageTensor.Write(input, ImageGrid.Tile(img.unsqueeze(0), 1, 0, 4));
+            files.Add(input);
+            foreach (string l in layers)
+            {
+                using var scope = NewDisposeScope();
+                string png = Path.Combine(m.OutDir, $"featuremaps_{l}_{name}.png");
+                ImageTensor.Write(png, FeatureMaps.Grid(deconv, img, l, 64, 3, m.Prepare));
+                files.Add(png);
+            }
+            Done(r, $"{m.Spec.Model}: feature maps of {name}", files);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static ReversePath ParsePath(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "deconvnet" => ReversePath.Deconvnet,
+        "guided" or "guided-backprop" or "guidedbackpropagation" => ReversePath.GuidedBackpropagation,
+        "gradient" => ReversePath.Gradient,
+        _ => throw new ArgumentException($"--method '{name}' is not one of: deconvnet, guided, gradient"),
+    };
+
+    private static Command Deconv()
+    {
+        var model = ModelOption();
+        var layer = LayerOption("Layer of the activation (default: the last layer of the convolutional part)");
+        var channel = new Option<int?>("--channel", "-c") { Description = "Feature map to reconstruct (default: the image's 8 strongest maps)" };
+        var method = new Option<string[]>("--method") { Description = "deconvnet (Zeiler & Fergus), guided (guided backpropagation) or gradient; repeat for several", DefaultValueFactory = _ => new[] { "deconvnet", "guided" }, AllowMultipleArgumentsPerToken = true };
+        var image = ImageOption();
+        var index = IndexOption();
+        var invert = InvertOption();
+        var cmd = Cli.Command("deconv",
+            "Zeiler & Fergus deconvnet: keep the strongest activation of a feature map, zero the rest, and map it back to pixels (unpool with switches, rectify, transposed convolution). One row per method: the image, then one reconstruction per map.",
+            "aperture visualize deconv --model runs/vgg-gap --layer relu3_2 --method deconvnet guided --out pictures");
+        foreach (var o in new Option[] { model, layer, channel, method, image, index, invert }) cmd.Add(o);
+        cmd.SetAction(r =>
+        {
+            CommonOptions.Apply(r);
+            var m = Load(r, model, "visualize");
+            string l = m.CheckLayer(r.GetValue(layer));
+            var paths = r.GetValue(method)!.Select(ParsePath).Distinct().ToList();
+            var (img, name) = PickImage(r, m, image, index, invert);
+            var deconv = m.Deconv();
+            using var scope = NewDisposeScope();
+            var input = m.Prepare(Unit(img).unsqueeze(0));
+            var acts = deconv.Activations(input, l)[0];
+            long k = acts.shape[0];
+            List<long> maps;
+            if (r.GetValue(channel) is int c)
+            {
+                if (c < 0 || c >= k) throw new ArgumentException($"layer '{l}' has feature maps 0 … {k - 1}; --channel {c} does not exist");
+                maps = new List<long> { c };
+            }
+            else maps = acts.amax(new long[] { 1, 2 }).topk((int)Math.Min(8, k)).indexes.data<long>().ToList();
+            var tiles = new List<Tensor>();
+            var captions = new List<Caption>();
+            foreach (var path in paths)
+            {
+                tiles.Add(Unit(img).unsqueeze(0).expand(1, -1, -1, -1));
+                captions.Add(Caption.Plain(path == ReversePath.GuidedBackpropagation ? "guided" : path.ToString().ToLowerInvariant()));
+                foreach (long ch in maps)
+                {
+                    using var rec = deconv.Reconstruct(input, l, (int)ch, path: path);
+                    tiles.Add(ImageGrid.NormalizeEach(rec.Pixels));
+                    captions.Add(Caption.Plain($"map {ch}"));
+                }
+            }
+            string png = Path.Combine(m.OutDir, $"deconv_{l}_{name}.png");
+            ImageTensor.Write(png, ImageGrid.Tile(cat(tiles.ToArray(), 0), maps.Count + 1, 2, 4, captions));
+            Done(r, $"{m.Spec.Model}: reconstructions of {l}'s strongest activations", new[] { png });
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Top9()
+    {
+        var model = ModelOption();
+        var layer = LayerOption("Layer (default: the last layer of the convolutional part)");
+        var channels = new Option<int[]>("--channel", "-c") { Description = "Feature maps to show (default: the first 8)", AllowMultipleArgumentsPerToken = true };
+        var top = new Option<int>("--top") { Description = "Activations per map (9 in the paper)", DefaultValueFactory = _ => 9 };
+        var count = new Option<int>("--images") { Description = "Search the first this many Fashion-MNIST test images (0: all)", DefaultValueFactory = _ => 0 };
+        var method = new Option<string>("--method") { Description = "deconvnet, guided or gradient", DefaultValueFactory = _ => "deconvnet" };
+        var cmd = Cli.Command("top9",
+            "Over the Fashion-MNIST test set, the strongest activations of each chosen feature map: deconvnet reconstructions (left block) beside the image patches under each unit's receptive field (right block), as in Zeiler & Fergus fig. 2.",
+            "aperture visualize top9 --model runs/vgg-gap --layer relu2_2 --channel 0 1 2 3 --out pictures");
+        foreach (var o in new Option[] { model, layer, channels, top, count, method }) cmd.Add(o);
+        cmd.SetAction(r =>
+        {
+            CommonOptions.Apply(r);
+            var m = Load(r, model, "visualize");
+            string l = m.CheckLayer(r.GetValue(layer));
+            var deconv = m.Deconv();
+            using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+            int n = r.GetValue(count) is > 0 and var c ? (int)Math.Min(c, test.Count) : (int)test.Count;
+            using var scope = NewDisposeScope();
+            var images = test.Images.narrow(0, 0, n);
+            var chosen = r.GetValue(channels) is { Length: > 0 } given ? given.ToList() : Enumerable.Range(0, 8).ToList();
+            var tops = TopActivations.Collect(deconv, images, l, chosen, r.GetValue(top), prepare: m.Prepare, path: ParsePath(r.GetValue(method)!));
+            var rf = ReceptiveField.Find(ReceptiveField.Of(m.Model, m.Spec.InputSize), l);
+            string png = Path.Combine(m.OutDir, $"top9_{l}.png");
+            ImageTensor.Write(png, TopActivations.Grid(tops, Math.Max(1, 56 / Math.Min(rf.Size, m.Spec.InputSize)), 4));
+            Done(r, $"{m.Spec.Model}: top-{r.GetValue(top)} activations of {l} over {n} test images", new[] { png });
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Cam()
+    {
+        var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
+        var model = ModelOption();
+        var cls = new Option<string?>("--class") { Description = "Map this class (name or index) instead of the top ones" };
+        var top = new Option<int>("--top", "-k") { Description = "How many top classes to map per image", DefaultValueFactory = _ => 3 };
+        var method = new Option<string>("--method") { Description = "cam (class activation map; needs a GAP network: vgg-gap) or gradcam (any network; with --layer)", DefaultValueFactory = _ => "cam" };
+        var layer = LayerOption("Grad-CAM layer (default: the last layer of the convolutional part)");
+        var invert = InvertOption();
+        var cmd = Cli.Command("cam",
+            "Class activation maps (Zhou et al. 2016) of image files for their top-k classes (or --class), overlaid as heatmaps with the box from the 20% rule; Grad-CAM with --method gradcam.",
+            "aperture cam shirt.png shoe.jpg --model runs/vgg-gap --top 3 --out cams");
+        cmd.Add(images);
+        foreach (var o in new Option[] { model, cls, top, method, layer, invert }) cmd.Add(o);
+        cmd.SetAction(r =>
+        {
+            var device = CommonOptions.Apply(r);
+            var m = Load(r, model, "cam");
+            var names = m.Spec.ClassNames;
+            int? chosen = r.GetValue(cls) is string cn ? ParseClass(cn, names) : null;
+            int k = r.GetValue(top);
+            if (k < 1 || k > names.Count) throw new ArgumentException($"--top {k} must be in 1 … {names.Count}");
+            string how = r.GetValue(method)!.Trim().ToLowerInvariant();
+            if (how != "cam" && how != "gradcam") throw new ArgumentException($"--method '{how}' is not one of: cam, gradcam");
+            if (how == "cam" && m.Model is not VggGap)
+                throw new ArgumentException($"{m.Checkpoint}: class activation maps need a network ending in global average pooling (vgg-gap); {m.Spec.Model} has none — use --method gradcam --layer L (layers: {string.Join(", ", m.LayerNames)})");
+            string? gcLayer = how == "gradcam" ? m.CheckLayer(r.GetValue(layer)) : null;
+            var files = new List<string>();
+            var results = new List<object>();
+            foreach (string path in r.GetValue(images)!)
+            {
+                using var scope = NewDisposeScope();
+                var img = ReadImage(path, m.Spec, r.GetValue(invert));
+                var input = m.Prepare(Unit(img).unsqueeze(0));
+                var probs = nn.functional.softmax(m.Model.forward(input), 1)[0];
+                var classes = chosen is int one ? new List<int> { one } : probs.topk(k).indexes.data<long>().Select(v => (int)v).ToList();
+                var tiles = new List<Tensor> { Raster(img) };
+                var captions = new List<Caption> { Caption.Plain(Path.GetFileName(path)) };
+                var entries = new List<object>();
+                foreach (int c in classes)
+                {
+                    Tensor map = how == "cam"
+                        ? ClassActivationMap.Compute((VggGap)m.Model, input, 1, c, names)[0][0].Upsampled
+                        : ClassActivationMap.Upsample(GradCam.Compute(m.Model, gcLayer!, input, tensor(new long[] { c })).Maps[0], m.Spec.InputSize, m.Spec.InputSize);
+                    var box = HeatmapBoxes.FromHeatmap(map);
+                    tiles.Add(ClassActivationMap.Draw(img, map, box));
+                    float p = probs[c].item<float>();
+                    captions.Add(Caption.Plain($"{names[c]} {p:0.00}"));
+                    entries.Add(new { @class = names[c], probability = p, box = box is ImageBox b ? new[] { b.X1, b.Y1, b.X2, b.Y2 } : null });
+                }
+                string png = Path.Combine(m.OutDir, $"{how}_{Path.GetFileNameWithoutExtension(path)}.png");
+                ImageTensor.Write(png, ImageGrid.Tile(stack(tiles.Select(t => t.to_type(ScalarType.Byte)).ToArray()), tiles.Count, 2, Math.Max(1, 168 / m.Spec.InputSize), captions));
+                files.Add(png);
+                results.Add(new { image = path, png, maps = entries });
+                if (!r.GetValue(CommonOptions.Json)) Output.Line($"{path}: {string.Join(", ", classes.Select(c => $"{names[c]} {probs[c].item<float>().ToString("0.000", CultureInfo.InvariantCulture)}"))} -> {png}");
+            }
+            if (r.GetValue(CommonOptions.Json)) Output.Json(results);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Tensor Raster(Tensor img) => img.shape[0] == 1 ? img.expand(3, -1, -1) : img;
+
+    /// <summary>A class by name (case-insensitive) or index.</summary>
+    private static int ParseClass(string text, IReadOnlyList<string> names)
+    {
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) && i >= 0 && i < names.Count) return i;
+        for (int j = 0; j < names.Count; j++)
+            if (string.Equals(names[j], text, StringComparison.OrdinalIgnoreCase)) return j;
+        throw new ArgumentException($"class '{text}' does not exist; valid classes: {string.Join(", ", names.Select((n, j) => $"{j} ({n})"))}");
+    }
+
+    private static Command Localize()
+    {
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default 12; 6 with --quick)" };
+        var batch = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
+        var clutter = new Option<double?>("--clutter") { Description = "Background clutter in [0, 1] (default: the experiment's)" };
+        var minScale = new Option<double?>("--min-scale") { Description = "Smallest item scale (28 px times this; default: the experiment's)" };
+        var widths = new Option<int[]>("--widths") { Description = "Channels of VGG-GAP's three stages (default 32 64 128; 16 32 64 with --quick)", AllowMultipleArgumentsPerToken = true };
+        var trainScenes = new Option<int?>("--train-scenes") { Description = "Training scenes (default 6000; 1500 with --quick)" };
+        var testScenes = new Option<int?>("--test-scenes") { Description = "Test scenes, made from test items (default 500; 300 with --quick)" };
+        var maxItems = new Option<int>("--max-items") { Description = "Most items per scene", DefaultValueFactory = _ => 3 };
+        var lr = new Option<double>("--lr") { Description = "Learning rate (AdamW, cosine schedule)", DefaultValueFactory = _ => 2e-3 };
+        var init = new Option<string?>("--init") { Description = "Start from a vgg-gap classifier trained by 'aperture train classify' (checkpoint or run folder; widths 16 32 64), as the CAM paper starts from an ImageNet classifier" };
+        var quick = new Option<bool>("--quick") { Description = "Fewer scenes, narrower network, fewer epochs (about 40 s)" };
+        var cmd = Cli.Command("localize",
+            "Weakly supervised localization (Zhou et al. 2016): train VGG-GAP on scenes with image-level labels only (multi-label, sigmoid BCE), "
+            + "then box each test scene's top class from its class activation map (20% of the max, largest component) and score it at IoU >= 0.5 "
+            + "against the true boxes, beside a centre-box and a full-image baseline.",
+            "aperture localize --epochs 12 --out runs/localize");
+        foreach (var o in new Option[] { init, epochs, batch, clutter, minScale, widths, trainScenes, testScenes, maxItems, lr, quick }) cmd.Add(o);
+        cmd.SetAction(r =>
+        {
+            var device = CommonOptions.Apply(r);
+            bool json = r.GetValue(CommonOptions.Json);
+            bool q = r.GetValue(quick);
+            var options = q ? WeaklySupervisedOptions.Quick : new WeaklySupervisedOptions();
+            options = options with
+            {
+                TrainScenes = r.GetValue(trainScenes) ?? options.TrainScenes,
+                TestScenes = r.GetValue(testScenes) ?? options.TestScenes,
+                Scenes = options.Scenes with { MaxItems = r.GetValue(maxItems), Clutter = r.GetValue(clutter) ?? options.Scenes.Clutter, MinScale = r.GetValue(minScale) ?? options.Scenes.MinScale },
+                Widths = r.GetValue(widths) is { Length: > 0 } w ? w : options.Widths,
+                BatchSize = r.GetValue(batch),
+            };
+            string outDir = CommonOptions.OutDir(r, Path.Combine("runs", "localize"));
+            var training = new TrainingOptions
+            {
+                Epochs = r.GetValue(epochs) ?? (q ? 6 : 12),
+                Optimizer = OptimizerKind.AdamW, LearningRate = r.GetValue(lr), WeightDecay = 1e-4, Schedule = ScheduleKind.Cosine,
+                Seed = r.GetValue(CommonOptions.Seed), OutputDirectory = outDir, TensorBoard = false,
+                Progress = json ? ProgressMode.Quiet : ProgressMode.Auto,
+            };
+            using var trainItems = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
+            using var testItems = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+            VggGap? pretrained = null;
+            if (r.GetValue(init) is string initArg)
+            {
+                string ckpt = EvalCommands.ResolveCheckpoint(initArg);
+                var (net, spec) = ClassifierSpec.Load(ckpt);
+                pretrained = net as VggGap ?? throw new ArgumentException($"{ckpt}: --init needs a vgg-gap classifier, this is {spec.Model}");
+                if (r.GetValue(widths) is not { Length: > 0 }) options = options with { Widths = [16, 32, 64] };
+            }
+            var run = WeaklySupervisedLocalization.Train(trainItems, testItems, options, training, device, json ? null : Console.Out, pretrained);
+            if (run.Test is not { } test)
+            {
+                Console.Error.WriteLine($"aperture: training stopped: {run.Training.Message}");
+                return run.Training.ExitCode;
+            }
+            var figures = WeaklySupervisedFigures.Write(run, outDir);
+            var rows = WeaklySupervisedFigures.TableRows(test);
+            var result = new
+            {
+                data = trainItems.Source,
+                train_scenes = options.TrainScenes, test_scenes = options.TestScenes, items_per_scene = $"{options.Scenes.MinItems}-{options.Scenes.MaxItems}",
+                input_size = options.InputSize, widths = options.Widths, epochs = run.Training.EpochsCompleted,
+                classification_top1 = test.ClassificationTop1,
+                top1_localization = new { cam = test.TopClass.Accuracy, centre = test.TopClass.CentreAccuracy, full_image = test.TopClass.FullImageAccuracy, count = test.TopClass.Count },
+                known_class_localization = new { cam = test.KnownClass.Accuracy, centre = test.KnownClass.CentreAccuracy, full_image = test.KnownClass.FullImageAccuracy, count = test.KnownClass.Count },
+                scene_seconds = run.SceneSeconds, train_seconds = run.TrainSeconds,
+                checkpoint = run.Training.LastCheckpoint, figures,
+            };
+            Core.AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), System.Text.Json.JsonSerializer.Serialize(result,
+                new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            if (json) Output.Json(result);
+            else
+            {
+                Output.Line(run.Training.Message);
+                Output.Table($"localization accuracy at IoU >= 0.5 on {test.TopClass.Count} test scenes (top-1 class right: {test.ClassificationTop1.ToString("P1", CultureInfo.InvariantCulture)})",
+                    WeaklySupervisedFigures.TableHeader, rows);
+                Output.Line($"figures: {string.Join(", ", figures)}");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}
