@@ -11,5 +11,6 @@ TrainCommands.AddTo(root);
 EvalCommands.AddTo(root);
 ProposeCommand.AddTo(root);
 ReportCommand.AddTo(root);
+VisualizeCommands.AddTo(root);
 
 return Cli.Run(root, args);

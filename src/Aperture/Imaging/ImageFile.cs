@@ -38,9 +38,11 @@ public static class ImageFile
                 throw new InvalidDataException($"{path}: image header gives an empty size {info.Width}x{info.Height}");
             if ((long)info.Width * info.Height > maxPixels)
                 throw new InvalidDataException($"{path}: image is {info.Width}x{info.Height} = {(long)info.Width * info.Height} pixels, more than the allowed {maxPixels}");
+            // Skia decodes grey files to grey directly; a colour file asked for as grey is decoded as RGBA and converted.
+            bool direct = !grayscale || info.ColorType is SKColorType.Gray8;
             var target = new SKImageInfo(info.Width, info.Height,
-                grayscale ? SKColorType.Gray8 : SKColorType.Rgba8888,
-                grayscale ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+                grayscale && direct ? SKColorType.Gray8 : SKColorType.Rgba8888,
+                grayscale && direct ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
             var bitmap = new SKBitmap(target);
             var result = codec.GetPixels(target, bitmap.GetPixels());
             if (result != SKCodecResult.Success)
@@ -51,7 +53,26 @@ public static class ImageFile
                     : $"image data is corrupt ({result})";
                 throw new InvalidDataException($"{path}: {why}");
             }
-            return bitmap;
+            return direct ? bitmap : ToGrey(bitmap);
+        }
+    }
+
+    /// <summary>Luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B) of an RGBA bitmap, as an 8-bit grey bitmap; disposes the input.</summary>
+    private static SKBitmap ToGrey(SKBitmap rgba)
+    {
+        using (rgba)
+        {
+            var grey = new SKBitmap(new SKImageInfo(rgba.Width, rgba.Height, SKColorType.Gray8, SKAlphaType.Opaque));
+            ReadOnlySpan<byte> src = rgba.GetPixelSpan();
+            Span<byte> dst = grey.GetPixelSpan();
+            for (int y = 0; y < rgba.Height; y++)
+            {
+                var row = src.Slice(y * rgba.RowBytes, rgba.Width * 4);
+                var outRow = dst.Slice(y * grey.RowBytes, rgba.Width);
+                for (int x = 0; x < rgba.Width; x++)
+                    outRow[x] = (byte)Math.Round(0.299 * row[4 * x] + 0.587 * row[4 * x + 1] + 0.114 * row[4 * x + 2]);
+            }
+            return grey;
         }
     }
 

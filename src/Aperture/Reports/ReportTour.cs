@@ -34,7 +34,8 @@ public static class ReportTour
             : new Dictionary<string, int>();
         report.Preamble.Add($"Mode: {(settings.Quick ? "quick (subsets, few epochs: figures are lower than a full run's)" : "full")}; seed {settings.Seed}; "
             + $"{get_num_threads()} threads; device {device}. Data: {fullTrain.Source}.");
-        ClassificationChapter.Add(report, train, validation, test, epochs, settings.Seed, device, log);
+        var runs = ClassificationChapter.Add(report, train, validation, test, epochs, settings.Seed, device, log);
+        InsideChapter.Add(report, runs, train, test, settings.Quick, settings.Seed, device, log);
         rest.Dispose();
         validation.Dispose();
         report.Preamble.Add($"The whole tour took {total.Elapsed.TotalSeconds:F0} s.");

@@ -32,6 +32,20 @@ public class ImageFileTests : IDisposable
     }
 
     [Fact]
+    public void AColourFileReadAsGreyIsItsLuma()
+    {
+        using var scope = NewDisposeScope();
+        var rgb = RandomRgb(9, 11, 3);
+        string p = Path.Combine(_dir, "c.png");
+        ImageTensor.Write(p, rgb);
+        var grey = ImageTensor.Read(p, grayscale: true);
+        Assert.Equal(new long[] { 1, 9, 11 }, grey.shape);
+        var f = rgb.to_type(ScalarType.Float64);
+        var luma = (0.299 * f[0] + 0.587 * f[1] + 0.114 * f[2]).round().to_type(ScalarType.Byte).unsqueeze(0);
+        Assert.True((grey.to_type(ScalarType.Int32) - luma.to_type(ScalarType.Int32)).abs().max().item<int>() <= 1);
+    }
+
+    [Fact]
     public void JpegRoundTripIsClose()
     {
         using var scope = NewDisposeScope();
