@@ -101,5 +101,5 @@ public static class WeaklySupervisedFigures
         return BoxDrawing.Draw(image, boxes, labels, names, style: new BoxStyle { LineWidth = 1, FontSize = 9 });
     }
 
-    private static ImageBox ToImageBox(Detection.Box b) => new(b.X1, b.Y1, b.X2, b.Y2);
+    private static ImageBox ToImageBox(Data.Box b) => new(b.X1, b.Y1, b.X2, b.Y2);
 }

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Aperture.Core;
-using Aperture.Detection;
 using SkiaSharp;
 
 namespace Aperture.Data.Formats;

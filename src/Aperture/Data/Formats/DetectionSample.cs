@@ -1,4 +1,3 @@
-using Aperture.Detection;
 using Aperture.Imaging;
 using static TorchSharp.torch;
 

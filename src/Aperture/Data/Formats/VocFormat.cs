@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 using Aperture.Core;
-using Aperture.Detection;
 
 namespace Aperture.Data.Formats;
 

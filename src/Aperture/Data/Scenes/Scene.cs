@@ -51,7 +51,7 @@ public sealed class Scene
     public Tensor InstanceMaskTensor() => tensor(InstanceMask, new long[] { Height, Width }, ScalarType.Byte);
 
     /// <summary>The boxes as a <c>float32</c> tensor <c>[K, 4]</c> of <c>(x1, y1, x2, y2)</c>.</summary>
-    public Tensor BoxesTensor() => Detection.BoxList.ToTensor(Objects.Select(o => o.Box).ToList());
+    public Tensor BoxesTensor() => BoxList.ToTensor(Objects.Select(o => o.Box).ToList());
 
     /// <summary>The class ids as an <c>int64</c> tensor <c>[K]</c>.</summary>
     public Tensor LabelsTensor() => tensor(Objects.Select(o => (long)o.ClassId).ToArray(), ScalarType.Int64);

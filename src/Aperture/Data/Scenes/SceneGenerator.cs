@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Aperture.Data.Formats;
-using Aperture.Detection;
 using SkiaSharp;
 using static TorchSharp.torch;
 

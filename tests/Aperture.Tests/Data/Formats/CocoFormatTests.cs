@@ -1,5 +1,5 @@
 using Aperture.Data.Formats;
-using Aperture.Detection;
+using Aperture.Data;
 
 namespace Aperture.Tests.Data.Formats;
 

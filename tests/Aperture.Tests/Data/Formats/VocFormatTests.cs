@@ -1,5 +1,5 @@
 using Aperture.Data.Formats;
-using Aperture.Detection;
+using Aperture.Data;
 using FsCheck;
 using FsCheck.Xunit;
 

@@ -1,4 +1,4 @@
-namespace Aperture.Detection;
+namespace Aperture.Data;
 
 /// <summary>
 /// An axis-aligned box in pixel coordinates, the convention used throughout Aperture (as torchvision):

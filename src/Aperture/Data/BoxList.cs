@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Aperture.Detection;
+namespace Aperture.Data;
 
 /// <summary>Conversions between lists of <see cref="Box"/> and box tensors.</summary>
 public static class BoxList
