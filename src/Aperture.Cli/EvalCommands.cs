@@ -42,16 +42,20 @@ internal static class EvalCommands
     private static Command Eval()
     {
         var model = ModelOption();
-        var cmd = Cli.Command("eval", "Score a trained classifier on the Fashion-MNIST test set: accuracy, per-class accuracy and a confusion-matrix PNG.",
+        var folder = Datasets.FolderOption();
+        var cmd = Cli.Command("eval", "Score a trained classifier on the Fashion-MNIST test set (or --folder DIR's test/): accuracy, per-class accuracy and a confusion-matrix PNG.",
             "aperture eval --model runs/lenet5");
         cmd.Add(model);
+        cmd.Add(folder);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
             string ckpt = ResolveCheckpoint(r.GetValue(model)!);
             var (net, spec) = ClassifierSpec.Load(ckpt);
             net.to(device);
-            using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+            using var test = Datasets.LoadTest(r.GetValue(folder), spec.InChannels, r.GetValue(CommonOptions.Data));
+            if (!test.ClassNames.SequenceEqual(spec.ClassNames))
+                throw new InvalidDataException($"{ckpt}: the model knows classes [{string.Join(", ", spec.ClassNames)}] but the test data has [{string.Join(", ", test.ClassNames)}]");
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var cm = ClassifierTraining.Evaluate(net, spec, test, device: device);
             double seconds = sw.Elapsed.TotalSeconds;

@@ -30,12 +30,14 @@ internal static class TrainCommands
         var augment = new Option<bool?>("--augment") { Description = "Random crop and horizontal flip (default: the recipe's)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
         var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
+        var folder = Datasets.FolderOption();
+        var channels = Datasets.ChannelsOption();
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation (pick best.ckpt)", DefaultValueFactory = _ => 5000 };
 
         var cmd = Cli.Command("classify",
-            "Train an image classifier on Fashion-MNIST, then score it on the test set (accuracy, per-class accuracy, confusion matrix).",
+            "Train an image classifier on Fashion-MNIST (or your own image folder), then score it on the test set (accuracy, per-class accuracy, confusion matrix).",
             "aperture train classify --model lenet5 --epochs 5 --out runs/lenet5");
-        foreach (var o in new Option[] { model, epochs, batch, lr, optimizer, schedule, weightDecay, augment, resume, limit, validation }) cmd.Add(o);
+        foreach (var o in new Option[] { model, epochs, batch, lr, optimizer, schedule, weightDecay, augment, resume, limit, validation, folder, channels }) cmd.Add(o);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
@@ -59,8 +61,9 @@ internal static class TrainCommands
             };
             options.Validate();
 
-            using var fullTrain = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
-            using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+            var (fullTrain, test) = Datasets.Load(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
+            using var disposeTrain = fullTrain;
+            using var disposeTest = test;
             int holdout = r.GetValue(validation);
             var (rest, val) = fullTrain.Split(Math.Min(holdout, fullTrain.Count / 10), seed);
             using var trainSet = r.GetValue(limit) is > 0 and var n && n < rest.Count ? rest.RandomSubset(n, seed) : rest;

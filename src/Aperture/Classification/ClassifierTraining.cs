@@ -46,8 +46,8 @@ public static class ClassifierTraining
         TrainingOptions options, int batchSize, bool augment, Device? device = null)
     {
         device ??= CPU;
-        var spec = new ClassifierSpec(model, train.ClassNames, (int)train.Images.shape[1], (int)train.Images.shape[2],
-            FashionMnist.Mean, FashionMnist.Std);
+        var (mean, std) = PixelStatistics(train);
+        var spec = new ClassifierSpec(model, train.ClassNames, (int)train.Images.shape[1], (int)train.Images.shape[2], mean, std);
         var net = spec.CreateModel();
         net.to(device);
         options = options with { ModelDescription = spec.ToJson() };
@@ -62,6 +62,14 @@ public static class ClassifierTraining
         var sw = Stopwatch.StartNew();
         var confusion = result.Succeeded ? Evaluate(net, spec, test, device: device) : new ConfusionMatrix(spec.ClassNames);
         return new ClassifierRun(net, spec, result, confusion, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Mean and standard deviation of all pixels of <paramref name="data"/>, scaled to [0, 1] (one value for all channels).</summary>
+    public static (float Mean, float Std) PixelStatistics(LabeledImages data)
+    {
+        using var scope = NewDisposeScope();
+        var x = data.Images.to_type(ScalarType.Float64).div_(255);
+        return ((float)x.mean().item<double>(), (float)x.std().item<double>());
     }
 
     /// <summary>Confusion matrix of <paramref name="model"/> over <paramref name="data"/> (<c>uint8 [N, C, H, W]</c>).</summary>

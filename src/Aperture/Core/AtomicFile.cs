@@ -7,27 +7,12 @@ namespace Aperture.Core;
 public static class AtomicFile
 {
     /// <summary>Writes through <paramref name="write"/> into a temporary file, then renames it to <paramref name="path"/>.</summary>
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) => WriteVia(path, tmp =>
     {
-        string full = Path.GetFullPath(path);
-        string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+        using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        write(fs);
+        fs.Flush(flushToDisk: true);
+    });
 
     /// <summary>Writes a file produced by a function that only knows how to write to a path (e.g. a native saver).</summary>
     public static void WriteVia(string path, Action<string> writeToPath)

@@ -46,19 +46,7 @@ public static class Palette
 
     private static SKColor FromHsv(double h, double s, double v)
     {
-        double h6 = h * 6;
-        int sector = (int)Math.Floor(h6) % 6;
-        double f = h6 - Math.Floor(h6);
-        double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-        var (r, g, b) = sector switch
-        {
-            0 => (v, t, p),
-            1 => (q, v, p),
-            2 => (p, v, t),
-            3 => (p, q, v),
-            4 => (t, p, v),
-            _ => (v, p, q),
-        };
+        var (r, g, b) = ColorSpaces.HsvToRgb(h, s, v);
         return new SKColor((byte)Math.Round(r * 255), (byte)Math.Round(g * 255), (byte)Math.Round(b * 255));
     }
 }

@@ -277,18 +277,7 @@ public sealed class SceneGenerator
 
     private static float[] Hsv(double h, double s, double v)
     {
-        double hh = (h % 1.0) * 6;
-        int i = (int)hh;
-        double f = hh - i, p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-        (double r, double g, double b) = i switch
-        {
-            0 => (v, t, p),
-            1 => (q, v, p),
-            2 => (p, v, t),
-            3 => (p, q, v),
-            4 => (t, p, v),
-            _ => (v, p, q),
-        };
+        var (r, g, b) = Imaging.ColorSpaces.HsvToRgb(h, s, v);
         return [(float)r, (float)g, (float)b];
     }
 
