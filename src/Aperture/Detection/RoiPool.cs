@@ -14,7 +14,7 @@ namespace Aperture.Detection;
 /// </summary>
 /// <remarks>
 /// The backward pass is exact and comes from autograd: the arg-max "switches" are found without gradient in plain
-/// C# (in parallel over RoIs), and the output is then an <c>index_select</c> of the flattened input at those
+/// C# (in parallel over RoIs, SIMD across channels), and the output is then an <c>index_select</c> of the flattened input at those
 /// switches. The gradient of <c>index_select</c> is a scatter-add (<c>index_add</c>) of the output gradient into
 /// the switch positions, which is exactly the RoI pooling backward pass of the paper (eq. 4).
 /// </remarks>
@@ -50,7 +50,8 @@ public sealed class RoiPool : nn.Module<Tensor, Tensor, Tensor>
         int k = r.Length / 5, bins = outputHeight * outputWidth;
         using var scope = NewDisposeScope();
         if (k == 0) return zeros(new long[] { 0, c, outputHeight, outputWidth }, input.dtype).MoveToOuterDisposeScope();
-        var data = input.detach().cpu().contiguous();
+        var data = input.detach().cpu().permute(0, 2, 3, 1).contiguous(); // channels last
+        if ((long)h * w > 1 << 24) throw new ArgumentException($"RoI pooling supports feature maps up to 2^24 cells, got {h}x{w}");
         bool wide = (long)n * c * h * w > int.MaxValue;
         var index = empty(new long[] { (long)k * c * bins }, wide ? ScalarType.Int64 : ScalarType.Int32);
         var nonEmpty = new bool[k * bins];
@@ -58,19 +59,25 @@ public sealed class RoiPool : nn.Module<Tensor, Tensor, Tensor>
         else if (input.dtype == ScalarType.Float32) Switches<float>(data, r, index, nonEmpty, c, h, w, outputHeight, outputWidth, spatialScale, wide);
         else throw new ArgumentException($"RoI pooling needs a float32 or float64 input, got {input.dtype}");
         var flat = input.reshape(-1);
-        var pooled = flat.index_select(0, index.to(input.device)).view(k, c, outputHeight, outputWidth);
+        var pooled = flat.index_select(0, index.to(input.device)).view(k, outputHeight, outputWidth, c).permute(0, 3, 1, 2);
+        if (Array.TrueForAll(nonEmpty, e => e)) return pooled.MoveToOuterDisposeScope();
         var mask = tensor(nonEmpty, new long[] { k, 1, outputHeight, outputWidth }).to(input.device);
         return where(mask, pooled, zeros(1, dtype: input.dtype, device: input.device)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Finds the arg-max cell of every (RoI, channel, bin). The map is read channels-last (<c>[N, H, W, C]</c>) so
+    /// each cell compares all channels at once with SIMD; ties keep the first cell in raster order, as torchvision.
+    /// </summary>
     private static void Switches<T>(Tensor data, float[] rois, Tensor index, bool[] nonEmpty, int c, int h, int w,
         int ph, int pw, double scale, bool wide) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int k = rois.Length / 5, bins = ph * pw, plane = h * w;
-        Parallel.For(0, k, roi =>
+        int k = rois.Length / 5, bins = ph * pw, plane = h * w, vc = Vector<T>.Count;
+        Parallel.For(0, k, () => (Max: new T[c], Arg: new T[c]), (roi, _, buf) =>
         {
             var x = MemoryMarshal.Cast<byte, T>(data.bytes);
             var idxBytes = index.bytes;
+            var (maxv, arg) = buf;
             int b = (int)rois[5 * roi];
             int x1 = (int)Math.Round(rois[5 * roi + 1] * scale, MidpointRounding.AwayFromZero);
             int y1 = (int)Math.Round(rois[5 * roi + 2] * scale, MidpointRounding.AwayFromZero);
@@ -78,47 +85,55 @@ public sealed class RoiPool : nn.Module<Tensor, Tensor, Tensor>
             int y2 = (int)Math.Round(rois[5 * roi + 4] * scale, MidpointRounding.AwayFromZero);
             float binH = Math.Max(y2 - y1 + 1, 1) / (float)ph;
             float binW = Math.Max(x2 - x1 + 1, 1) / (float)pw;
-            Span<int> hs = stackalloc int[ph], he = stackalloc int[ph], ws = stackalloc int[pw], we = stackalloc int[pw];
-            for (int i = 0; i < ph; i++)
-            {
-                hs[i] = Math.Clamp((int)MathF.Floor(i * binH) + y1, 0, h);
-                he[i] = Math.Clamp((int)MathF.Ceiling((i + 1) * binH) + y1, 0, h);
-            }
-            for (int j = 0; j < pw; j++)
-            {
-                ws[j] = Math.Clamp((int)MathF.Floor(j * binW) + x1, 0, w);
-                we[j] = Math.Clamp((int)MathF.Ceiling((j + 1) * binW) + x1, 0, w);
-            }
-            for (int i = 0; i < ph; i++)
-                for (int j = 0; j < pw; j++)
-                    nonEmpty[roi * bins + i * pw + j] = he[i] > hs[i] && we[j] > ws[j];
             var i32 = MemoryMarshal.Cast<byte, int>(idxBytes);
             var i64 = MemoryMarshal.Cast<byte, long>(idxBytes);
-            for (int ch = 0; ch < c; ch++)
+            long imageBase = (long)b * c * plane;
+            for (int i = 0; i < ph; i++)
             {
-                long planeStart = ((long)b * c + ch) * plane;
-                var p = x.Slice((int)planeStart, plane);
-                long outBase = ((long)roi * c + ch) * bins;
-                for (int i = 0; i < ph; i++)
-                    for (int j = 0; j < pw; j++)
-                    {
-                        int best = 0; // empty bins point at the plane's first cell; their output is masked to 0
-                        T max = T.NegativeInfinity;
-                        bool any = false;
-                        for (int yy = hs[i]; yy < he[i]; yy++)
+                int hs = Math.Clamp((int)MathF.Floor(i * binH) + y1, 0, h);
+                int he = Math.Clamp((int)MathF.Ceiling((i + 1) * binH) + y1, 0, h);
+                for (int j = 0; j < pw; j++)
+                {
+                    int ws = Math.Clamp((int)MathF.Floor(j * binW) + x1, 0, w);
+                    int we = Math.Clamp((int)MathF.Ceiling((j + 1) * binW) + x1, 0, w);
+                    bool any = he > hs && we > ws;
+                    nonEmpty[roi * bins + i * pw + j] = any;
+                    int first = any ? hs * w + ws : 0; // empty bins point at cell 0; their output is masked to 0
+                    x.Slice((int)(b * (long)plane + first) * c, c).CopyTo(maxv);
+                    arg.AsSpan().Fill(T.CreateTruncating(first));
+                    for (int yy = hs; yy < he; yy++)
+                        for (int xx = ws; xx < we; xx++)
                         {
-                            int row = yy * w;
-                            for (int xx = ws[j]; xx < we[j]; xx++)
+                            int cell = yy * w + xx;
+                            if (cell == first) continue;
+                            var v = x.Slice((int)((b * (long)plane + cell) * c), c);
+                            var cellV = new Vector<T>(T.CreateTruncating(cell));
+                            int ch = 0;
+                            for (; ch + vc <= c; ch += vc)
                             {
-                                T v = p[row + xx];
-                                if (!any || v > max) { max = v; best = row + xx; any = true; }
+                                var a = new Vector<T>(v.Slice(ch));
+                                var m = new Vector<T>(maxv, ch);
+                                var gt = Vector.GreaterThan(a, m);
+                                Vector.ConditionalSelect(gt, a, m).CopyTo(maxv, ch);
+                                Vector.ConditionalSelect(gt, cellV, new Vector<T>(arg, ch)).CopyTo(arg, ch);
                             }
+                            for (; ch < c; ch++)
+                                if (v[ch] > maxv[ch]) { maxv[ch] = v[ch]; arg[ch] = T.CreateTruncating(cell); }
                         }
-                        long o = outBase + i * pw + j;
-                        if (wide) i64[(int)o] = planeStart + best; else i32[(int)o] = (int)(planeStart + best);
+                    // Index layout [K, h, w, C]: one contiguous run of C per bin.
+                    long o = ((long)roi * bins + i * pw + j) * c;
+                    if (wide)
+                        for (int ch = 0; ch < c; ch++) i64[(int)(o + ch)] = imageBase + (long)ch * plane + int.CreateTruncating(arg[ch]);
+                    else
+                    {
+                        var dst = i32.Slice((int)o, c);
+                        int basePlane = (int)imageBase;
+                        for (int ch = 0; ch < c; ch++) dst[ch] = basePlane + ch * plane + int.CreateTruncating(arg[ch]);
                     }
+                }
             }
-        });
+            return buf;
+        }, _ => { });
     }
 }
 

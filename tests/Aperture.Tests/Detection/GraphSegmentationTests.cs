@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Aperture.Detection.SelectiveSearch;
+using Aperture.Detection;
 using Aperture.Imaging;
 using static TorchSharp.torch;
 
@@ -79,15 +79,15 @@ public class GraphSegmentationTests
     }
 
     [Fact]
-    public void RadixSortOrdersFloatWeights()
+    public void RadixSortOrdersPackedEdgesStably()
     {
         var rng = new Random(5);
-        var w = Enumerable.Range(0, 5000).Select(_ => (float)(rng.NextDouble() * 400)).ToArray();
-        var keys = w.Select(BitConverter.SingleToUInt32Bits).ToArray();
-        var ids = Enumerable.Range(0, w.Length).ToArray();
-        GraphSegmentation.RadixSort(ref keys, ref ids);
-        for (int i = 1; i < ids.Length; i++) Assert.True(w[ids[i - 1]] <= w[ids[i]]);
-        Assert.Equal(w.OrderBy(x => x), ids.Select(i => w[i]));
+        var keys = Enumerable.Range(0, 20000).Select(_ => (uint)rng.Next(0, 4_000_000)).ToArray();
+        keys[7] = keys[3]; // a tie: stable order keeps id 3 before id 7
+        var packed = keys.Select((k, i) => ((ulong)k << 32) | (uint)i).ToArray();
+        GraphSegmentation.RadixSort(ref packed);
+        var ids = packed.Select(v => (int)(uint)v).ToArray();
+        Assert.Equal(Enumerable.Range(0, keys.Length).OrderBy(i => keys[i]).ThenBy(i => i), ids);
     }
 
     [Fact]

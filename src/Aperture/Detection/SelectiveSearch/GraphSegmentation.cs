@@ -1,6 +1,7 @@
+using System.Numerics;
 using static TorchSharp.torch;
 
-namespace Aperture.Detection.SelectiveSearch;
+namespace Aperture.Detection;
 
 /// <summary>
 /// Efficient graph-based image segmentation (Felzenszwalb &amp; Huttenlocher, IJCV 2004). Each channel is smoothed
@@ -13,8 +14,9 @@ namespace Aperture.Detection.SelectiveSearch;
 /// <remarks>
 /// Pixel values are taken on the 0–255 scale, so k has the paper's meaning (the authors use k = 300 for
 /// 320x240 images; scikit-image's <c>scale</c> is the same k). The smoothing kernel has radius ceil(4 sigma) and
-/// clamps at the image border, as the authors' code does. Edges are ordered by an LSD radix sort on the bits of
-/// their (non-negative) float weights, O(E); components use union-find with union by rank and path compression.
+/// clamps at the image border, as the authors' code does. Edges are ordered by an LSD radix sort, O(E), on their
+/// weights quantised to 1/8192 of a grey level (edges closer than that keep raster order); the merge test uses that
+/// weight (within 1/16384 of a grey level of the exact one). Components use union-find with union by rank and path compression.
 /// </remarks>
 public static class GraphSegmentation
 {
@@ -57,33 +59,36 @@ public static class GraphSegmentation
             throw new ArgumentException($"k ({k}), sigma ({sigma}) and minSize ({minSize}) must be non-negative");
         var smooth = sigma > 0 ? Smooth(planar, channels, height, width, sigma) : planar;
         int n = height * width;
-        BuildEdges(smooth, channels, height, width, out var keys, out var ids);
-        RadixSort(ref keys, ref ids);
+        var edges = BuildEdges(smooth, channels, height, width);
+        RadixSort(ref edges);
 
-        var forest = new Forest(n);
-        var thr = new float[n];
         float kf = (float)k;
-        for (int i = 0; i < n; i++) thr[i] = kf;
-        int m = ids.Length;
+        var forest = new Forest(n, kf);
+        var nodes = forest.Nodes;
+        int m = edges.Length;
+        var rejected = new List<ulong>(n);
         // Pass 1: the paper's greedy merge over edges in increasing weight.
         for (int e = 0; e < m; e++)
         {
-            var (a, b) = Ends(ids[e], width);
+            ulong edge = edges[e];
+            var (a, b) = Ends((int)(uint)edge, width);
             int ra = forest.Find(a), rb = forest.Find(b);
             if (ra == rb) continue;
-            float wgt = BitConverter.UInt32BitsToSingle(keys[e]);
-            if (wgt <= thr[ra] && wgt <= thr[rb])
+            float wgt = (edge >> 32) * (1f / KeyScale);
+            if (wgt <= nodes[ra].Threshold && wgt <= nodes[rb].Threshold)
             {
                 int r = forest.Union(ra, rb);
-                thr[r] = wgt + kf / forest.Size[r];
+                nodes[r].Threshold = wgt + kf / forest.Size[r];
             }
+            else rejected.Add(edge);
         }
-        // Pass 2: merge components below the minimum size, along the same sorted edges.
+        // Pass 2: merge components below the minimum size, along the same sorted edges. Edges inside a pass-1
+        // component stay inside, so only the edges pass 1 rejected (still in sorted order) are visited.
         if (minSize > 1)
         {
-            for (int e = 0; e < m; e++)
+            foreach (ulong edge in rejected)
             {
-                var (a, b) = Ends(ids[e], width);
+                var (a, b) = Ends((int)(uint)edge, width);
                 int ra = forest.Find(a), rb = forest.Find(b);
                 if (ra != rb && (forest.Size[ra] < minSize || forest.Size[rb] < minSize)) forest.Union(ra, rb);
             }
@@ -115,144 +120,143 @@ public static class GraphSegmentation
         };
     }
 
-    private static void BuildEdges(float[] img, int c, int h, int w, out uint[] keys, out int[] ids)
+    /// <summary>Quantisation of edge weights for sorting: 1/8192 of a grey level, so keys fit in 22 bits.</summary>
+    private const float KeyScale = 8192f;
+
+    /// <summary>
+    /// Builds the 8-connected grid graph: for each direction (right, down, down-right, up-right) the Euclidean
+    /// colour distances are computed a row at a time with SIMD, and stored as sort keys (weight quantised to
+    /// 1/8192 of a grey level) with edge ids (pixel·4 + direction).
+    /// </summary>
+    internal static ulong[] BuildEdges(float[] img, int c, int h, int w)
     {
-        // Count edges per row so rows can be filled in parallel at known offsets.
-        var start = new int[h + 1];
-        for (int y = 0; y < h; y++)
+        // Edges per direction: right (h, w-1), down (h-1, w), down-right (h-1, w-1), up-right (h-1, w-1), rows y0..y1.
+        var dirs = new (int Dy, int Dx, int Y0, int Y1, int Len)[]
         {
-            int cnt = w - 1;                       // right
-            if (y + 1 < h) cnt += w + (w - 1);      // down, down-right
-            if (y > 0) cnt += w - 1;                // up-right
-            start[y + 1] = start[y] + cnt;
-        }
-        var kArr = new uint[start[h]];
-        var iArr = new int[start[h]];
-        int plane = h * w;
-        Parallel.For(0, h, y =>
+            (0, 1, 0, h, w - 1), (1, 0, 0, h - 1, w), (1, 1, 0, h - 1, w - 1), (-1, 1, 1, h, w - 1),
+        };
+        var start = new int[dirs.Length + 1];
+        for (int d = 0; d < dirs.Length; d++) start[d + 1] = start[d] + Math.Max(0, dirs[d].Y1 - dirs[d].Y0) * Math.Max(0, dirs[d].Len);
+        var edges = new ulong[start[^1]];
+        int plane = h * w, vc = Vector<float>.Count;
+        var jobs = new List<(int D, int Y)>();
+        for (int d = 0; d < dirs.Length; d++) for (int y = dirs[d].Y0; y < dirs[d].Y1; y++) jobs.Add((d, y));
+        Parallel.For(0, 4, part =>
         {
-            int o = start[y];
-            for (int x = 0; x < w; x++)
+            var acc = new float[w];
+            var kk = new uint[w];
+            for (int j = part; j < jobs.Count; j += 4)
             {
-                int p = y * w + x;
-                if (x + 1 < w) { kArr[o] = Dist(img, c, plane, p, p + 1); iArr[o++] = p * 4; }
-                if (y + 1 < h)
+                var (d, y) = jobs[j];
+                var (dy, dx, y0, _, len) = dirs[d];
+                if (len <= 0) continue;
+                int o = start[d] + (y - y0) * len;
+                int pa = y * w, pb = (y + dy) * w + dx;
+                var a = acc.AsSpan(0, len);
+                a.Clear();
+                for (int ch = 0; ch < c; ch++)
                 {
-                    kArr[o] = Dist(img, c, plane, p, p + w); iArr[o++] = p * 4 + 1;
-                    if (x + 1 < w) { kArr[o] = Dist(img, c, plane, p, p + w + 1); iArr[o++] = p * 4 + 2; }
+                    var sa = img.AsSpan(ch * plane + pa, len);
+                    var sb = img.AsSpan(ch * plane + pb, len);
+                    int x = 0;
+                    for (; x + vc <= len; x += vc)
+                    {
+                        var diff = new Vector<float>(sa.Slice(x)) - new Vector<float>(sb.Slice(x));
+                        (new Vector<float>(a.Slice(x)) + diff * diff).CopyTo(a.Slice(x));
+                    }
+                    for (; x < len; x++) { float df = sa[x] - sb[x]; a[x] += df * df; }
                 }
-                if (y > 0 && x + 1 < w) { kArr[o] = Dist(img, c, plane, p, p - w + 1); iArr[o++] = p * 4 + 3; }
+                int x2 = 0;
+                var scale = new Vector<float>(KeyScale);
+                var half = new Vector<float>(0.5f);
+                for (; x2 + vc <= len; x2 += vc)
+                {
+                    var q = Vector.ConvertToUInt32(Vector.SquareRoot(new Vector<float>(a.Slice(x2))) * scale + half);
+                    q.CopyTo(kk.AsSpan(x2));
+                }
+                for (; x2 < len; x2++) kk[x2] = (uint)(MathF.Sqrt(a[x2]) * KeyScale + 0.5f);
+                var outRow = edges.AsSpan(o, len);
+                for (int x = 0; x < len; x++) outRow[x] = ((ulong)kk[x] << 32) | (uint)((pa + x) * 4 + d);
             }
         });
-        keys = kArr; ids = iArr;
+        return edges;
     }
 
-    private static uint Dist(float[] img, int c, int plane, int p, int q)
+    /// <summary>
+    /// LSD radix sort of packed edges (key in the high 32 bits, id in the low 32) by key, 11 bits per pass,
+    /// stable; the digit counts of all passes come from one read, and passes over constant digits are skipped.
+    /// </summary>
+    internal static void RadixSort(ref ulong[] a)
     {
-        float s = 0;
-        for (int ch = 0, o = 0; ch < c; ch++, o += plane)
+        int n = a.Length;
+        if (n == 0) return;
+        const int Bits = 11, Radix = 1 << Bits, Passes = 3;
+        var count = new int[Passes * Radix];
+        foreach (ulong v in a)
         {
-            float d = img[o + p] - img[o + q];
-            s += d * d;
+            uint key = (uint)(v >> 32);
+            count[key & (Radix - 1)]++;
+            count[Radix + ((key >> Bits) & (Radix - 1))]++;
+            count[2 * Radix + (key >> (2 * Bits))]++;
         }
-        // Non-negative floats order like their bit patterns.
-        return BitConverter.SingleToUInt32Bits(MathF.Sqrt(s));
-    }
-
-    /// <summary>LSD radix sort of (key, id) pairs by key, 11 bits per pass, stable.</summary>
-    internal static void RadixSort(ref uint[] keys, ref int[] ids)
-    {
-        int n = keys.Length;
-        var k2 = new uint[n];
-        var i2 = new int[n];
-        var count = new int[2048];
-        for (int shift = 0; shift < 32; shift += 11)
+        var tmp = new ulong[n];
+        for (int pass = 0; pass < Passes; pass++)
         {
-            Array.Clear(count);
-            uint first = keys.Length > 0 ? (keys[0] >> shift) & 2047 : 0;
-            bool same = true;
-            for (int i = 0; i < n; i++)
-            {
-                uint d = (keys[i] >> shift) & 2047;
-                count[d]++;
-                same &= d == first;
-            }
-            if (same) continue; // this digit is the same everywhere: nothing to do
+            var c = count.AsSpan(pass * Radix, Radix);
+            int shift = 32 + pass * Bits;
+            if (c[(int)((a[0] >> shift) & (Radix - 1))] == n) continue; // constant digit
             int sum = 0;
-            for (int d = 0; d < 2048; d++) { int t = count[d]; count[d] = sum; sum += t; }
+            for (int d = 0; d < Radix; d++) { int t = c[d]; c[d] = sum; sum += t; }
             for (int i = 0; i < n; i++)
             {
-                int pos = count[(keys[i] >> shift) & 2047]++;
-                k2[pos] = keys[i];
-                i2[pos] = ids[i];
+                ulong v = a[i];
+                tmp[c[(int)((v >> shift) & (Radix - 1))]++] = v;
             }
-            (keys, k2) = (k2, keys);
-            (ids, i2) = (i2, ids);
+            (a, tmp) = (tmp, a);
         }
     }
 
     /// <summary>Separable Gaussian smoothing of each channel, radius ceil(4 sigma), border clamped.</summary>
     internal static float[] Smooth(float[] src, int c, int h, int w, double sigma)
     {
-        int r = (int)Math.Ceiling(4 * sigma);
-        var kernel = new float[r + 1];
-        double sum = 0;
-        for (int i = 0; i <= r; i++) { kernel[i] = (float)Math.Exp(-0.5 * (i / sigma) * (i / sigma)); sum += i == 0 ? kernel[i] : 2 * kernel[i]; }
-        for (int i = 0; i <= r; i++) kernel[i] /= (float)sum;
-        var tmp = new float[src.Length];
+        var kernel = SeparableFilter.Gaussian(sigma);
         var dst = new float[src.Length];
         int plane = h * w;
-        // Horizontal pass, then vertical, rows in parallel.
-        Parallel.For(0, c * h, row =>
-        {
-            int o = row * w;
-            var s = src.AsSpan(o, w);
-            for (int x = 0; x < w; x++)
-            {
-                float acc = kernel[0] * s[x];
-                for (int i = 1; i <= r; i++)
-                    acc += kernel[i] * (s[Math.Max(x - i, 0)] + s[Math.Min(x + i, w - 1)]);
-                tmp[o + x] = acc;
-            }
-        });
-        Parallel.For(0, c * h, row =>
-        {
-            int ch = row / h, y = row % h, pl = ch * plane;
-            var d = dst.AsSpan(pl + y * w, w);
-            var k0 = kernel[0];
-            var center = tmp.AsSpan(pl + y * w, w);
-            for (int x = 0; x < w; x++) d[x] = k0 * center[x];
-            for (int i = 1; i <= r; i++)
-            {
-                var up = tmp.AsSpan(pl + Math.Max(y - i, 0) * w, w);
-                var dn = tmp.AsSpan(pl + Math.Min(y + i, h - 1) * w, w);
-                float ki = kernel[i];
-                for (int x = 0; x < w; x++) d[x] += ki * (up[x] + dn[x]);
-            }
-        });
+        Parallel.For(0, c, ch => SeparableFilter.Apply(src.AsSpan(ch * plane, plane), dst.AsSpan(ch * plane, plane), h, w, kernel, kernel));
         return dst;
     }
 
-    /// <summary>Disjoint-set forest with union by rank and path compression.</summary>
+    /// <summary>
+    /// Disjoint-set forest with union by rank and path compression. A node's parent and merge threshold
+    /// Int(C) + k/|C| sit together (8 bytes), so the merge test touches one cache line per root; sizes and ranks,
+    /// needed only when merging, are kept apart.
+    /// </summary>
     private sealed class Forest
     {
-        private readonly int[] _parent;
-        private readonly byte[] _rank;
-        public readonly int[] Size;
-
-        public Forest(int n)
+        public struct Node
         {
-            _parent = new int[n];
-            _rank = new byte[n];
+            public int Parent;
+            public float Threshold;
+        }
+
+        public readonly Node[] Nodes;
+        public readonly int[] Size;
+        private readonly byte[] _rank;
+
+        public Forest(int n, float k)
+        {
+            Nodes = new Node[n];
             Size = new int[n];
-            for (int i = 0; i < n; i++) { _parent[i] = i; Size[i] = 1; }
+            _rank = new byte[n];
+            for (int i = 0; i < n; i++) { Nodes[i] = new Node { Parent = i, Threshold = k }; Size[i] = 1; }
         }
 
         public int Find(int x)
         {
+            var nodes = Nodes;
             int r = x;
-            while (_parent[r] != r) r = _parent[r];
-            while (_parent[x] != r) { int next = _parent[x]; _parent[x] = r; x = next; }
+            while (nodes[r].Parent != r) r = nodes[r].Parent;
+            while (nodes[x].Parent != r) { int next = nodes[x].Parent; nodes[x].Parent = r; x = next; }
             return r;
         }
 
@@ -260,7 +264,7 @@ public static class GraphSegmentation
         public int Union(int a, int b)
         {
             if (_rank[a] < _rank[b]) (a, b) = (b, a);
-            _parent[b] = a;
+            Nodes[b].Parent = a;
             if (_rank[a] == _rank[b]) _rank[a]++;
             Size[a] += Size[b];
             return a;

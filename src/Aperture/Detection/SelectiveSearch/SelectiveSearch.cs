@@ -1,0 +1,160 @@
+using static TorchSharp.torch;
+
+namespace Aperture.Detection;
+
+/// <summary>Similarity measures combined (summed) by a selective-search strategy (Uijlings et al. 2013, section 3.2).</summary>
+[Flags]
+public enum Similarity
+{
+    /// <summary>Colour: histogram intersection of 25-bin-per-channel colour histograms.</summary>
+    Color = 1,
+    /// <summary>Texture: histogram intersection of Gaussian-derivative histograms (8 orientations x 10 bins per channel).</summary>
+    Texture = 2,
+    /// <summary>Size: 1 − (size(a) + size(b)) / size(image), merging small regions early.</summary>
+    Size = 4,
+    /// <summary>Fill: 1 − (size(BB(a ∪ b)) − size(a) − size(b)) / size(image), merging regions that fit each other.</summary>
+    Fill = 8,
+}
+
+/// <summary>The paper's configurations (section 5.2, table 5).</summary>
+public enum SelectiveSearchMode
+{
+    /// <summary>One strategy: HSV, k = 100, colour + texture + size + fill.</summary>
+    Single,
+    /// <summary>8 strategies: HSV and Lab; k = 50 and 100; C+T+S+F and T+S+F.</summary>
+    Fast,
+    /// <summary>80 strategies: HSV, Lab, rgI, H and I; k = 50, 100, 150 and 300; C+T+S+F, T+S+F, F and S.</summary>
+    Quality,
+}
+
+/// <summary>One diversification strategy: a colour space, the segmentation's k, and the similarity measures.</summary>
+/// <param name="Space">Colour space for the initial segmentation and the colour histograms.</param>
+/// <param name="K">Felzenszwalb–Huttenlocher k (minimum component size is k too, as in the authors' code).</param>
+/// <param name="Measures">Similarity measures summed during grouping.</param>
+public sealed record SelectiveSearchStrategy(ColorSpace Space, int K, Similarity Measures);
+
+/// <summary>
+/// Selective search for object recognition (Uijlings, van de Sande, Gevers &amp; Smeulders, IJCV 2013): initial
+/// regions from graph-based segmentation are grouped bottom-up by similarity; every region of every hierarchy is
+/// a proposal. Several strategies (colour spaces, k, similarity sets) run in parallel; boxes are ranked by their
+/// level in the hierarchy (1 at the top) times a uniform random number, per strategy, pooled, sorted, and
+/// de-duplicated. (The files sit in Detection/SelectiveSearch/; the types live in <c>Aperture.Detection</c> so
+/// that this class name does not clash with a namespace.)
+/// </summary>
+public static class SelectiveSearch
+{
+    /// <summary>Gaussian smoothing sigma for the initial segmentation (the paper's 0.8).</summary>
+    public const double SegmentationSigma = 0.8;
+
+    /// <summary>The strategies of a mode.</summary>
+    public static IReadOnlyList<SelectiveSearchStrategy> Strategies(SelectiveSearchMode mode)
+    {
+        const Similarity ctsf = Similarity.Color | Similarity.Texture | Similarity.Size | Similarity.Fill;
+        const Similarity tsf = Similarity.Texture | Similarity.Size | Similarity.Fill;
+        (ColorSpace[] spaces, int[] ks, Similarity[] sims) = mode switch
+        {
+            SelectiveSearchMode.Single => (new[] { ColorSpace.Hsv }, new[] { 100 }, new[] { ctsf }),
+            SelectiveSearchMode.Fast => (new[] { ColorSpace.Hsv, ColorSpace.Lab }, new[] { 50, 100 }, new[] { ctsf, tsf }),
+            SelectiveSearchMode.Quality => (new[] { ColorSpace.Hsv, ColorSpace.Lab, ColorSpace.RgI, ColorSpace.H, ColorSpace.I },
+                new[] { 50, 100, 150, 300 }, new[] { ctsf, tsf, Similarity.Fill, Similarity.Size }),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown selective search mode"),
+        };
+        return (from s in spaces from k in ks from m in sims select new SelectiveSearchStrategy(s, k, m)).ToArray();
+    }
+
+    /// <summary>
+    /// Object proposals for an RGB image <c>[3, H, W]</c> (uint8) in a paper mode. Returns float32 boxes <c>[K, 4]</c>
+    /// (x1, y1, x2, y2; x2 = last column + 1) in rank order, at most <paramref name="maxBoxes"/>.
+    /// </summary>
+    /// <param name="image">RGB image <c>[3, H, W]</c>, uint8.</param>
+    /// <param name="mode">Single, fast or quality.</param>
+    /// <param name="maxBoxes">Keep at most this many boxes (≤ 0: all).</param>
+    /// <param name="seed">Seed of the random ranking; the same seed gives the same boxes.</param>
+    /// <param name="threads">Strategies run in parallel on this many threads (0: all cores).</param>
+    public static Tensor Propose(Tensor image, SelectiveSearchMode mode = SelectiveSearchMode.Fast, int maxBoxes = 2000, long seed = 0, int threads = 0)
+        => Propose(image, Strategies(mode), maxBoxes, seed, threads);
+
+    /// <summary>Object proposals from explicit strategies; see <see cref="Propose(Tensor, SelectiveSearchMode, int, long, int)"/>.</summary>
+    public static Tensor Propose(Tensor image, IReadOnlyList<SelectiveSearchStrategy> strategies, int maxBoxes = 2000, long seed = 0, int threads = 0)
+    {
+        if (image.dim() != 3 || image.shape[0] != 3)
+            throw new ArgumentException($"selective search expects an RGB image [3, H, W], got [{string.Join(", ", image.shape)}]");
+        if (image.dtype != ScalarType.Byte)
+            throw new ArgumentException($"selective search expects a uint8 image (0-255), got {image.dtype}");
+        int h = (int)image.shape[1], w = (int)image.shape[2];
+        if (h == 0 || w == 0) throw new ArgumentException($"image [3, {h}, {w}] is empty");
+        byte[] rgb;
+        using (var c = image.cpu().contiguous()) rgb = c.data<byte>().ToArray();
+        var boxes = Propose(rgb, h, w, strategies, maxBoxes, seed, threads);
+        if (boxes.Length == 0) return zeros(0, 4);
+        return tensor(boxes, new long[] { boxes.Length / 4, 4 });
+    }
+
+    /// <summary>
+    /// Array form: planar RGB bytes (<c>[3, H, W]</c> flattened); returns ranked boxes, 4 floats each.
+    /// </summary>
+    public static float[] Propose(byte[] rgb, int height, int width, IReadOnlyList<SelectiveSearchStrategy> strategies,
+        int maxBoxes = 2000, long seed = 0, int threads = 0)
+    {
+        if (rgb.Length != 3L * height * width) throw new ArgumentException($"expected {3L * height * width} RGB bytes for {height}x{width}, got {rgb.Length}");
+        if (strategies.Count == 0) throw new ArgumentException("selective search needs at least one strategy");
+        foreach (var s in strategies)
+            if (s.K <= 0 || s.Measures == 0) throw new ArgumentException($"strategy {s}: k must be positive and at least one similarity chosen");
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : -1 };
+        int pixels = height * width;
+
+        // 1. Colour spaces and their per-pixel histogram bins, once per space.
+        var spaces = strategies.Select(s => s.Space).Distinct().ToArray();
+        var planar = new Dictionary<ColorSpace, float[]>();
+        var bins = new Dictionary<ColorSpace, PixelBins>();
+        var planarArr = new float[spaces.Length][];
+        var binArr = new PixelBins[spaces.Length];
+        Parallel.For(0, spaces.Length, options, i =>
+        {
+            planarArr[i] = ColorConversion.Convert(rgb, pixels, spaces[i]);
+            binArr[i] = new PixelBins(planarArr[i], ColorConversion.Channels(spaces[i]), height, width);
+        });
+        for (int i = 0; i < spaces.Length; i++) { planar[spaces[i]] = planarArr[i]; bins[spaces[i]] = binArr[i]; }
+
+        // 2. One segmentation (and its initial region features) per colour space and k.
+        var segs = strategies.Select(s => (s.Space, s.K)).Distinct().ToArray();
+        var initial = new InitialRegions[segs.Length];
+        Parallel.For(0, segs.Length, options, i =>
+        {
+            var (space, k) = segs[i];
+            var labels = GraphSegmentation.Segment(planar[space], ColorConversion.Channels(space), height, width, k, SegmentationSigma, k, out int count);
+            initial[i] = new InitialRegions(labels, count, bins[space]);
+        });
+
+        // 3. Hierarchical grouping per strategy, in parallel; each strategy ranks its own regions.
+        var ranked = new (float Rank, int X1, int Y1, int X2, int Y2)[strategies.Count][];
+        Parallel.For(0, strategies.Count, options, si =>
+        {
+            var s = strategies[si];
+            var init = initial[Array.IndexOf(segs, (s.Space, s.K))];
+            var regions = HierarchicalGrouping.Run(init, s.Measures);
+            int count = regions.Length / 4;
+            var rng = new Random(unchecked((int)(seed * 1_000_003 + si)));
+            var list = new (float, int, int, int, int)[count];
+            for (int r = 0; r < count; r++)
+            {
+                int level = count - r; // the last merge (the whole image) is level 1
+                list[r] = ((float)(level * rng.NextDouble()), regions[4 * r], regions[4 * r + 1], regions[4 * r + 2], regions[4 * r + 3]);
+            }
+            ranked[si] = list;
+        });
+
+        // 4. Pool, sort by rank value, remove duplicate boxes.
+        var all = ranked.SelectMany(x => x).ToArray();
+        Array.Sort(all, (p, q) => p.Rank.CompareTo(q.Rank));
+        var seen = new HashSet<(int, int, int, int)>();
+        var result = new List<float>();
+        foreach (var (_, x1, y1, x2, y2) in all)
+        {
+            if (!seen.Add((x1, y1, x2, y2))) continue;
+            result.Add(x1); result.Add(y1); result.Add(x2 + 1); result.Add(y2 + 1);
+            if (maxBoxes > 0 && result.Count / 4 >= maxBoxes) break;
+        }
+        return result.ToArray();
+    }
+}
