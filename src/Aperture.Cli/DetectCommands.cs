@@ -204,9 +204,11 @@ internal static class DetectCommands
                 var d = detector.Detect(image, props);
                 double detMs = sw.Elapsed.TotalMilliseconds;
                 var keep = d.Scores.ge(t);
-                var boxes = BoxList.FromTensor(d.Boxes.index(keep));
-                var scores = d.Scores.index(keep).data<float>().ToArray();
-                var labels = d.Labels.index(keep).data<long>().ToArray();
+                // data<T>().ToArray() fails on an empty tensor, so read only when something was kept.
+                bool any = keep.any().item<bool>();
+                var boxes = any ? BoxList.FromTensor(d.Boxes.index(keep)) : [];
+                var scores = any ? d.Scores.index(keep).data<float>().ToArray() : [];
+                var labels = any ? d.Labels.index(keep).data<long>().ToArray() : [];
                 var list = Enumerable.Range(0, scores.Length).Select(i => new
                 {
                     @class = detector.ClassNames[(int)labels[i]], score = Math.Round(scores[i], 4),
