@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace Aperture.Detection.FastRcnn;
+
+/// <summary>A trained Fast R-CNN: one conv pass per image, then every proposal scored and regressed through RoI pooling.</summary>
+public sealed class FastRcnnDetector : IObjectDetector
+{
+    /// <summary>Box coder of the regression outputs (the paper's target normalisation, weights 10, 10, 5, 5).</summary>
+    public static BoxCoder Coder { get; } = new(10, 10, 5, 5);
+
+    /// <summary>Wraps a trained network (put in eval mode).</summary>
+    public FastRcnnDetector(FastRcnnNetwork network, IReadOnlyList<string> classNames, FastRcnnOptions options)
+    {
+        if (classNames.Count != network.NumClasses) throw new ArgumentException($"the network has {network.NumClasses} classes but {classNames.Count} names were given");
+        Network = network;
+        ClassNames = classNames;
+        Options = options;
+        network.eval();
+    }
+
+    /// <summary>The network.</summary>
+    public FastRcnnNetwork Network { get; }
+
+    /// <summary>Settings (test-time ones are used here).</summary>
+    public FastRcnnOptions Options { get; }
+
+    /// <inheritdoc/>
+    public string Method => "fast-rcnn";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <inheritdoc/>
+    public bool UsesProposals => true;
+
+    /// <summary>The method settings stored in checkpoints.</summary>
+    public static JsonObject Settings(FastRcnnOptions o) => new()
+    {
+        ["pool_size"] = o.PoolSize, ["hidden_size"] = o.HiddenSize, ["roi_align"] = o.RoiAlign,
+        ["test_proposals"] = o.TestProposals, ["score_threshold"] = o.ScoreThreshold, ["nms_iou"] = o.NmsIou, ["max_detections"] = o.MaxDetections,
+    };
+
+    /// <summary>Reads settings back from a checkpoint's JSON.</summary>
+    public static FastRcnnOptions FromSettings(JsonObject s) => new()
+    {
+        PoolSize = (int)s["pool_size"]!, HiddenSize = (int)s["hidden_size"]!, RoiAlign = (bool)s["roi_align"]!,
+        TestProposals = (int)s["test_proposals"]!, ScoreThreshold = (double)s["score_threshold"]!, NmsIou = (double)s["nms_iou"]!,
+        MaxDetections = (int)s["max_detections"]!,
+    };
+
+    /// <inheritdoc/>
+    public ImageDetections Detect(Tensor image, Tensor? proposals = null)
+    {
+        if (proposals is null) throw new ArgumentException("Fast R-CNN needs proposals for every image (e.g. selective search)");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        int h = (int)image.shape[^2], w = (int)image.shape[^1];
+        var device = Network.parameters().First().device;
+        var p = CleanProposals(proposals, w, h, Options.TestProposals);
+        if (p.shape[0] == 0) return Empty().Move();
+        var x = Backbone.Normalize(image).unsqueeze(0).to(device);
+        var rois = cat(new[] { zeros(p.shape[0], 1), p }, 1).to(device);
+        var (logits, deltas) = Network.forward(x, rois);
+        var probs = nn.functional.softmax(logits, 1).cpu();
+        int k = Network.NumClasses;
+        var boxes = Coder.Decode(p, deltas.cpu()).view(p.shape[0], k + 1, 4).narrow(1, 1, k);
+        var det = PerClassNms.Apply(boxes, probs.narrow(1, 1, k), Options.ScoreThreshold, Options.NmsIou, Options.MaxDetections, w, h);
+        return det.Move();
+    }
+
+    /// <summary>Clips proposals <c>[P, 4]</c> to the image, drops those under 2 px and keeps the first <paramref name="max"/>.</summary>
+    internal static Tensor CleanProposals(Tensor proposals, int width, int height, int max)
+    {
+        if (proposals.dim() != 2 || proposals.shape[1] != 4) throw new ArgumentException($"proposals must be [P, 4], got [{string.Join(", ", proposals.shape)}]");
+        var p = Boxes.Clip(proposals.to_type(ScalarType.Float32).cpu(), width, height);
+        var keep = p[.., 2].sub(p[.., 0]).ge(2).logical_and(p[.., 3].sub(p[.., 1]).ge(2));
+        p = p.index(keep);
+        if (max > 0 && p.shape[0] > max) p = p.narrow(0, 0, max);
+        return p.contiguous();
+    }
+
+    internal static ImageDetections Empty() => new(zeros(0, 4), zeros(0), zeros(0, dtype: ScalarType.Int64));
+}

@@ -1,0 +1,59 @@
+namespace Aperture.Detection.FastRcnn;
+
+/// <summary>Fast R-CNN settings; the defaults are the paper's where it gives one.</summary>
+public sealed record FastRcnnOptions
+{
+    /// <summary>RoI pooling output side (7).</summary>
+    public int PoolSize { get; init; } = 7;
+
+    /// <summary>Width of fc6 and fc7.</summary>
+    public int HiddenSize { get; init; } = 256;
+
+    /// <summary>Use RoI Align (Mask R-CNN) instead of RoI max pooling.</summary>
+    public bool RoiAlign { get; init; }
+
+    /// <summary>Images per mini-batch (2).</summary>
+    public int ImagesPerBatch { get; init; } = 2;
+
+    /// <summary>RoIs sampled per image (64, so 128 per mini-batch).</summary>
+    public int RoisPerImage { get; init; } = 64;
+
+    /// <summary>Fraction of foreground RoIs (0.25).</summary>
+    public double ForegroundFraction { get; init; } = 0.25;
+
+    /// <summary>IoU making a RoI foreground (0.5).</summary>
+    public double ForegroundIou { get; init; } = 0.5;
+
+    /// <summary>Lowest IoU of a background RoI (0.1).</summary>
+    public double BackgroundIouLow { get; init; } = 0.1;
+
+    /// <summary>Highest IoU of a background RoI, exclusive (0.5).</summary>
+    public double BackgroundIouHigh { get; init; } = 0.5;
+
+    /// <summary>Weight λ of the smooth-L1 box loss (1).</summary>
+    public double BoxLossWeight { get; init; } = 1;
+
+    /// <summary>Flip training images horizontally with probability 0.5 (the paper's only augmentation).</summary>
+    public bool HorizontalFlip { get; init; } = true;
+
+    /// <summary>Most proposals scored per test image.</summary>
+    public int TestProposals { get; init; } = 2000;
+
+    /// <summary>Lowest class probability kept at test time.</summary>
+    public double ScoreThreshold { get; init; } = 0.01;
+
+    /// <summary>Per-class NMS IoU at test time (0.3).</summary>
+    public double NmsIou { get; init; } = 0.3;
+
+    /// <summary>Most detections per image.</summary>
+    public int MaxDetections { get; init; } = 100;
+
+    /// <summary>Checks the values; throws one <see cref="ArgumentException"/> naming the first bad one.</summary>
+    public void Validate()
+    {
+        if (PoolSize < 1 || HiddenSize < 1) throw new ArgumentException("Fast R-CNN: pool size and hidden size must be positive");
+        if (ImagesPerBatch < 1 || RoisPerImage < 1) throw new ArgumentException("Fast R-CNN: images per batch and RoIs per image must be positive");
+        if (ForegroundFraction is < 0 or > 1) throw new ArgumentException($"Fast R-CNN: foreground fraction {ForegroundFraction} must be in [0, 1]");
+        if (!(BackgroundIouLow <= BackgroundIouHigh && BackgroundIouHigh <= ForegroundIou)) throw new ArgumentException("Fast R-CNN: need background low <= background high <= foreground IoU");
+    }
+}

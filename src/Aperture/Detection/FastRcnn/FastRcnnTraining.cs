@@ -1,0 +1,127 @@
+using Aperture.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Aperture.Detection.FastRcnn;
+
+/// <summary>
+/// Trains Fast R-CNN end to end with the <see cref="Trainer{TBatch}"/>: each step takes
+/// <see cref="FastRcnnOptions.ImagesPerBatch"/> images, samples <see cref="FastRcnnOptions.RoisPerImage"/> RoIs from each
+/// image's proposals plus its ground-truth boxes (<see cref="RoiSampler"/>), and minimises the multi-task loss
+/// (<see cref="FastRcnnLoss"/>). Validation reports the same losses and the RoI classification accuracy.
+/// </summary>
+public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
+{
+    private readonly FastRcnnOptions _options;
+    private readonly Device _device;
+
+    /// <summary>Creates the task for a network.</summary>
+    public FastRcnnTraining(FastRcnnNetwork network, FastRcnnOptions options, TrainingOptions training)
+    {
+        Network = network;
+        _options = options;
+        _device = network.parameters().First().device;
+        Modules = new Dictionary<string, nn.Module> { [Core.Checkpoint.DefaultModuleName] = network };
+        Optimizers = [OptimizerFactory.Create("optimizer", network.parameters(), training)];
+    }
+
+    /// <summary>The network being trained.</summary>
+    public FastRcnnNetwork Network { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, nn.Module> Modules { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<OptimizerSlot> Optimizers { get; }
+
+    /// <inheritdoc/>
+    public MetricGoal BestBy { get; } = new("loss", HigherIsBetter: false);
+
+    /// <inheritdoc/>
+    public long CountExamples(FastRcnnBatch batch) => batch.Size;
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, Tensor> TrainStep(FastRcnnBatch batch)
+    {
+        var b = batch.To(_device);
+        var (logits, deltas) = Network.forward(b.Images, b.Rois);
+        var (total, cls, loc) = FastRcnnLoss.Compute(logits, deltas, b.Labels, b.Targets, _options.BoxLossWeight);
+        var opt = Optimizers[0].Optimizer;
+        opt.zero_grad();
+        total.backward();
+        opt.step();
+        var acc = logits.detach().argmax(1).eq(b.Labels).to_type(ScalarType.Float32).mean();
+        return new Dictionary<string, Tensor> { ["loss"] = total.detach(), ["loss_cls"] = cls.detach(), ["loss_loc"] = loc.detach(), ["roi_accuracy"] = acc };
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, double> Evaluate(IEnumerable<FastRcnnBatch> batches)
+    {
+        double total = 0, cls = 0, loc = 0, acc = 0; long n = 0;
+        using var e = batches.GetEnumerator();
+        while (true)
+        {
+            using var scope = NewDisposeScope();
+            if (!e.MoveNext()) break;
+            using var batch = e.Current;
+            var b = batch.To(_device);
+            var (logits, deltas) = Network.forward(b.Images, b.Rois);
+            var (t, c, l) = FastRcnnLoss.Compute(logits, deltas, b.Labels, b.Targets, _options.BoxLossWeight);
+            long k = batch.Size;
+            total += t.item<float>() * k; cls += c.item<float>() * k; loc += l.item<float>() * k;
+            acc += logits.argmax(1).eq(b.Labels).to_type(ScalarType.Float32).mean().item<float>() * k;
+            n += k;
+        }
+        if (n == 0) return new Dictionary<string, double>();
+        return new Dictionary<string, double> { ["loss"] = total / n, ["loss_cls"] = cls / n, ["loss_loc"] = loc / n, ["roi_accuracy"] = acc / n };
+    }
+
+    /// <summary>
+    /// Mini-batches of one epoch: images shuffled with (seed, epoch), grouped by
+    /// <see cref="FastRcnnOptions.ImagesPerBatch"/>, RoIs sampled and (optionally) flipped.
+    /// </summary>
+    /// <param name="images">Images with proposals attached.</param>
+    /// <param name="options">Sampling settings.</param>
+    /// <param name="seed">Seed.</param>
+    /// <param name="epoch">Epoch number (0 for a fixed validation set without flips).</param>
+    public static IEnumerable<FastRcnnBatch> Batches(IReadOnlyList<DetectionImage> images, FastRcnnOptions options, long seed, int epoch)
+    {
+        foreach (var im in images)
+            if (im.Proposals is null) throw new ArgumentException($"image '{im.Id}' has no proposals: attach them first (ProposalCache.Attach)");
+        var rng = new Random(unchecked((int)(seed * 7919 + epoch * 104729)));
+        var order = Enumerable.Range(0, images.Count).ToArray();
+        if (epoch > 0) rng.Shuffle(order);
+        for (int start = 0; start < order.Length; start += options.ImagesPerBatch)
+        {
+            var group = order.Skip(start).Take(options.ImagesPerBatch).Select(i => images[i]).ToList();
+            var samples = group.Select(im => RoiSampler.Sample(im.Proposals!, im.Boxes, im.Labels, FastRcnnDetector.Coder, options.RoisPerImage,
+                options.ForegroundFraction, options.ForegroundIou, options.BackgroundIouLow, options.BackgroundIouHigh, rng)).ToList();
+            var flips = group.Select(_ => epoch > 0 && options.HorizontalFlip && rng.NextDouble() < 0.5).ToList();
+            yield return FastRcnnBatch.Create(group, samples, flips);
+        }
+    }
+
+    /// <summary>Trains a Fast R-CNN; returns the detector (from the last epoch) and the trainer's result.</summary>
+    /// <param name="train">Training images with proposals.</param>
+    /// <param name="validation">Validation images with proposals, or null.</param>
+    /// <param name="classNames">Object class names.</param>
+    /// <param name="options">Fast R-CNN settings.</param>
+    /// <param name="training">Epochs, optimizer, output folder, ...</param>
+    /// <param name="proposals">Name of the proposal source (stored in the checkpoint).</param>
+    /// <param name="device">Where to train.</param>
+    public static (FastRcnnDetector Detector, TrainingResult Result) Train(IReadOnlyList<DetectionImage> train, IReadOnlyList<DetectionImage>? validation,
+        IReadOnlyList<string> classNames, FastRcnnOptions options, TrainingOptions training, string? proposals, Device device)
+    {
+        options.Validate();
+        if (train.Count == 0) throw new ArgumentException("no training images");
+        Core.Torch.Seed(training.Seed);
+        var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign);
+        network.to(device);
+        var spec = new DetectorSpec("fast-rcnn", classNames, network.Backbone.Widths.ToArray(), FastRcnnDetector.Settings(options), proposals);
+        var task = new FastRcnnTraining(network, options, training with { ModelDescription = spec.ToJson() });
+        var trainer = new Trainer<FastRcnnBatch>(task, training with { ModelDescription = spec.ToJson() });
+        var result = trainer.Fit(epoch => Batches(train, options, training.Seed, epoch),
+            validation is null || validation.Count == 0 ? null : () => Batches(validation, options, training.Seed, 0));
+        return (new FastRcnnDetector(network, classNames, options), result);
+    }
+}

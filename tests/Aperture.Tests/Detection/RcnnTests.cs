@@ -1,0 +1,102 @@
+using Aperture.Detection;
+using Aperture.Detection.Rcnn;
+using static TorchSharp.torch;
+
+namespace Aperture.Tests.Detection;
+
+public class RcnnTests
+{
+    [Fact]
+    public void WarpWithContextPaddingMapsTheProposalToTheRightCrop()
+    {
+        // Image whose channel 0 holds the column index and channel 1 the row index.
+        const int h = 60, w = 80;
+        var cols = arange(w, dtype: ScalarType.Float32).expand(h, w);
+        var rows = arange(h, dtype: ScalarType.Float32).unsqueeze(1).expand(h, w);
+        var image = stack(new[] { cols, rows, zeros(h, w) }, 0);
+        // A 32x32 box warped to 64 with 16 px padding: the dilated box is 64x64 around the same centre, 1 px per px.
+        var box = tensor(new float[] { 10, 20, 42, 52 }, new long[] { 1, 4 });
+        var context = RegionWarp.ContextBoxes(box, 64, 16).data<float>().ToArray();
+        Assert.Equal(new float[] { -6, 4, 58, 68 }, context);
+        var crop = RegionWarp.Warp(image, box, 64, 16);
+        Assert.Equal(new long[] { 1, 3, 64, 64 }, crop.shape);
+        var c = crop[0];
+        // Inside the image the crop reads the source pixel: column j of the crop is image column j - 6.
+        Assert.Equal(0f, c[0, 10, 6].item<float>(), 4);
+        Assert.Equal(30f, c[0, 10, 36].item<float>(), 4);
+        Assert.Equal(63f - 6, c[0, 10, 63].item<float>(), 4);
+        Assert.Equal(10f, c[1, 6, 30].item<float>(), 4); // row 6 of the crop is image row 10
+        // The original box occupies the inner 32x32 square: its corner pixel is image (10, 20).
+        Assert.Equal(10f, c[0, 16, 16].item<float>(), 4);
+        Assert.Equal(20f, c[1, 16, 16].item<float>(), 4);
+        Assert.Equal(41f, c[0, 47, 47].item<float>(), 4);
+        Assert.Equal(51f, c[1, 47, 47].item<float>(), 4);
+        // Beyond the image (left of column 0, below row 59) the crop holds the mean, 0 after normalisation.
+        Assert.Equal(0f, c[0, 10, 0].item<float>());
+        Assert.Equal(0f, c[1, 63, 30].item<float>());
+        // Half-size warp: each crop pixel averages a 2x2 block, centre at the block's middle.
+        var half = RegionWarp.Warp(image, box, 32, 8)[0];
+        Assert.Equal(10.5f, half[0, 8, 8].item<float>(), 4);
+    }
+
+    [Fact]
+    public void HardNegativeMiningReducesTheObjective()
+    {
+        var rng = new Random(7);
+        var pts = new List<float>();
+        var pos = new List<int>(); var neg = new List<int>();
+        void Add(double cx, double cy, double spread, List<int> into)
+        {
+            into.Add(pts.Count / 2);
+            pts.Add((float)(cx + spread * (rng.NextDouble() - 0.5))); pts.Add((float)(cy + spread * (rng.NextDouble() - 0.5)));
+        }
+        for (int i = 0; i < 30; i++) Add(2, 2, 1, pos);
+        for (int i = 0; i < 2000; i++) Add(-3, -3, 2, neg);     // easy negatives
+        for (int i = 0; i < 15; i++) Add(0.6, 0.6, 0.4, neg);    // a few hard ones near the positives
+        var x = pts.ToArray();
+        var o = new SvmOptions { C = 1, PositiveWeight = 1, BiasMultiplier = 1, Epochs = 200, InitialNegativesPerPositive = 1, MiningRounds = 5 };
+        var history = new List<double>();
+        var svm = LinearSvm.TrainWithHardNegatives(x, 2, pos, neg, o, new Random(1), history);
+        Assert.True(history.Count >= 2, "mining should run more than one round");
+        Assert.True(history[^1] < 0.8 * history[0], $"objective {string.Join(" -> ", history.Select(v => v.ToString("F2")))}");
+        // The mined SVM separates every positive from every negative, hard ones included.
+        Assert.All(pos, r => Assert.True(svm.Score(x, r) > 0));
+        Assert.All(neg, r => Assert.True(svm.Score(x, r) < 0));
+        // Without mining (one round on the initial negatives) some hard negatives stay on the wrong side.
+        var once = LinearSvm.TrainWithHardNegatives(x, 2, pos, neg, o with { MiningRounds = 1 }, new Random(1));
+        Assert.Contains(neg, r => once.Score(x, r) > -1);
+    }
+
+    [Fact]
+    public void RidgeRegressionRecoversALinearMap()
+    {
+        var f = randn(200, 5, generator: new TorchSharp.torch.Generator(3));
+        var w = tensor(new float[] { 1, 0, 0, 2, 0, 1, 0, 0, -1, 0, 0.5f, 0, 0, 0, 1, 0, 0, 0, 0, 1 }, new long[] { 5, 4 });
+        var t = f.matmul(w).add(tensor(new float[] { 0.1f, -0.2f, 0, 0.3f }));
+        var fit = BoxRegressor.Fit(f, t, 1e-3);
+        Assert.True(BoxRegressor.Predict(f, fit).sub(t).abs().max().item<float>() < 1e-3);
+    }
+
+    [Fact]
+    public void SmallEndToEndRcnnDetectsOnItsTrainingScenes()
+    {
+        set_num_threads(2);
+        var scenes = DetectorScenes.Make(12, seed: 9);
+        using var dir = new Aperture.Tests.Data.TempDir();
+        var o = new RcnnOptions { WarpSize = 32, ContextPadding = 8, HiddenSize = 32, RegionsPerImage = 16, SvmImages = 12, SvmProposalsPerImage = 32 };
+        var training = new Aperture.Training.TrainingOptions { Epochs = 2, Optimizer = Aperture.Training.OptimizerKind.Adam, LearningRate = 1e-3, OutputDirectory = dir.Path,
+            Progress = Aperture.Training.ProgressMode.Quiet, TensorBoard = false };
+        var (det, stages) = RcnnTraining.Train(scenes, null, Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(), o, training, "jittered", CPU);
+        Assert.True(stages.FineTuning.Succeeded);
+        Assert.True(stages.SvmPositives > 0 && stages.RegressionExamples > 0);
+        var d = det.Detect(scenes[0].Image, scenes[0].Proposals);
+        Assert.True(d.Boxes.shape[0] > 0);
+        // Saved and reloaded, it gives the same detections.
+        string path = dir.File("rcnn.ckpt");
+        RcnnTraining.Save(path, det, 2, "jittered");
+        var loaded = DetectorLoader.Load(path, CPU);
+        var d2 = loaded.Detect(scenes[0].Image, scenes[0].Proposals);
+        Assert.Equal(d.Scores.data<float>().ToArray(), d2.Scores.data<float>().ToArray());
+        foreach (var s in scenes) s.Dispose();
+    }
+}
