@@ -8,6 +8,7 @@ var root = new RootCommand("""
 CommonOptions.AddTo(root);
 DataCommands.AddTo(root);
 TrainCommands.AddTo(root);
+DetectCommands.AddTo(root);
 EvalCommands.AddTo(root);
 ProposeCommand.AddTo(root);
 ReportCommand.AddTo(root);

@@ -30,6 +30,7 @@ public static class BoxDrawing
         if (boxes.dim() != 2 || boxes.shape[1] != 4)
             throw new ArgumentException($"boxes must be [K, 4] (x1, y1, x2, y2), got [{string.Join(", ", boxes.shape)}]");
         int k = (int)boxes.shape[0];
+        if (k == 0) return rgb.clone().MoveToOuterDisposeScope(); // nothing to draw (TorchSharp cannot read an empty tensor's data)
         double[] b = boxes.to_type(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
         long[]? l = labels is null ? null : Vector(labels, k, "labels").to_type(ScalarType.Int64).data<long>().ToArray();
         double[]? s = scores is null ? null : Vector(scores, k, "scores").to_type(ScalarType.Float64).data<double>().ToArray();

@@ -36,6 +36,7 @@ public static class ReportTour
             + $"{get_num_threads()} threads; device {device}. Data: {fullTrain.Source}.");
         var runs = ClassificationChapter.Add(report, train, validation, test, epochs, settings.Seed, device, log);
         InsideChapter.Add(report, runs, train, test, settings.Quick, settings.Seed, device, log);
+        DetectionChapter.Add(report, fullTrain, fullTest, settings.Quick, settings.Seed, device, log);
         rest.Dispose();
         validation.Dispose();
         report.Preamble.Add($"The whole tour took {total.Elapsed.TotalSeconds:F0} s.");

@@ -134,4 +134,13 @@ public class DrawingTests
         Assert.True(Same(out2[.., 0, 0], lut[0]));
         Assert.True(Same(out2[.., 0, 7], lut[255]));
     }
+
+    [Fact]
+    public void NoBoxesLeavesTheImageAsItIs()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var img = TorchSharp.torch.randint(0, 256, new long[] { 3, 8, 9 }, dtype: TorchSharp.torch.ScalarType.Byte);
+        var drawn = BoxDrawing.Draw(img, TorchSharp.torch.zeros(0, 4));
+        Assert.True(drawn.equal(img).all().item<bool>());
+    }
 }
