@@ -64,7 +64,7 @@ public static class DetectionChapter
                     Rcnn = recipe.Rcnn with { RegionsPerImage = 16, SvmImages = 60, SvmProposalsPerImage = 24, TestProposals = 300 },
                     FastRcnn = recipe.FastRcnn with { TestProposals = 300 },
                 };
-            else recipe = recipe with { Epochs = method == "rcnn" ? 1 : 5, Rcnn = recipe.Rcnn with { SvmImages = 200, SvmProposalsPerImage = 48 } };
+            else recipe = recipe with { Epochs = method == "rcnn" ? 3 : 5, Rcnn = recipe.Rcnn with { SvmImages = 200, SvmProposalsPerImage = 48 } };
             var training = new TrainingOptions
             {
                 Epochs = recipe.Epochs, Optimizer = recipe.Optimizer, LearningRate = recipe.LearningRate, Seed = seed,
@@ -112,6 +112,7 @@ public static class DetectionChapter
                 + "averaged over the classes, after each mining round: "
                 + string.Join(" → ", Enumerable.Range(0, rounds).Select(i => rcnnStages.SvmObjectives.Where(o => o.Count > 0).Average(o => o[Math.Min(i, o.Count - 1)]).ToString("F3", CultureInfo.InvariantCulture))) + ".");
         }
+        ProposalStudy.Add(chapter, test.Select(t => (t.Image, t.Boxes)).ToList(), dir, seed, log);
         foreach (var (method, good, bad) in figures)
         {
             chapter.Heading(method)
