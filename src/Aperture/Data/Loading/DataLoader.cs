@@ -119,8 +119,11 @@ public sealed class DataLoader
         });
         using var stop = new CancellationTokenSource();
         var token = stop.Token;
-        var producer = Task.Run(() =>
+        var producer = Task.Factory.StartNew(() =>
         {
+            // This dedicated thread makes small batches: libtorch would otherwise start a second OpenMP team
+            // for it, which spins against the training thread's team on the same cores and halves throughput.
+            set_num_threads(1);
             try
             {
                 for (long b = 0; b < count; b++)
@@ -143,7 +146,7 @@ public sealed class DataLoader
             {
                 channel.Writer.Complete(e);
             }
-        });
+        }, token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         try
         {
