@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Aperture.Classification;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Imaging;
 using TorchSharp;
@@ -17,22 +18,6 @@ internal static class EvalCommands
         Required = true,
     };
 
-    /// <summary>A checkpoint path from a file or run-folder argument.</summary>
-    internal static string ResolveCheckpoint(string modelArg)
-    {
-        if (File.Exists(modelArg)) return modelArg;
-        if (Directory.Exists(modelArg))
-        {
-            foreach (var candidate in new[] { "checkpoints/best.ckpt", "checkpoints/last.ckpt", "best.ckpt", "last.ckpt" })
-            {
-                string p = Path.Combine(modelArg, candidate);
-                if (File.Exists(p)) return p;
-            }
-            throw new FileNotFoundException($"{modelArg}: this folder holds no checkpoint (looked for checkpoints/best.ckpt and checkpoints/last.ckpt)");
-        }
-        throw new FileNotFoundException($"{modelArg}: no such checkpoint file or run folder");
-    }
-
     public static void AddTo(RootCommand root)
     {
         root.Add(Eval());
@@ -42,7 +27,7 @@ internal static class EvalCommands
     private static Command Eval()
     {
         var model = ModelOption();
-        var folder = Datasets.FolderOption();
+        var folder = new Option<string?>("--folder") { Description = "Score on your own images: the test/ sub-folder of this image folder (one folder per class)" };
         var cmd = Cli.Command("eval", "Score a trained classifier on the Fashion-MNIST test set (or --folder DIR's test/): accuracy, per-class accuracy and a confusion-matrix PNG.",
             "aperture eval --model runs/lenet5");
         cmd.Add(model);
@@ -50,16 +35,16 @@ internal static class EvalCommands
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
-            string ckpt = ResolveCheckpoint(r.GetValue(model)!);
+            string ckpt = RunFolder.Checkpoint(r.GetValue(model)!);
             var (net, spec) = ClassifierSpec.Load(ckpt);
             net.to(device);
-            using var test = Datasets.LoadTest(r.GetValue(folder), spec.InChannels, r.GetValue(CommonOptions.Data));
+            using var test = ClassificationData.LoadTest(r.GetValue(folder), spec.InChannels, r.GetValue(CommonOptions.Data));
             if (!test.ClassNames.SequenceEqual(spec.ClassNames))
                 throw new InvalidDataException($"{ckpt}: the model knows classes [{string.Join(", ", spec.ClassNames)}] but the test data has [{string.Join(", ", test.ClassNames)}]");
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var cm = ClassifierTraining.Evaluate(net, spec, test, device: device);
             double seconds = sw.Elapsed.TotalSeconds;
-            string outDir = CommonOptions.OutDir(r, Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt)))!);
+            string outDir = CommonOptions.OutDir(r, RunFolder.Of(ckpt));
             string png = Path.Combine(outDir, $"{spec.Model}-eval-confusion.png");
             var counts = cm.ToArray();
             using (var t = tensor(counts.Cast<long>().ToArray(), new long[] { cm.NumClasses, cm.NumClasses }))
@@ -96,7 +81,7 @@ internal static class EvalCommands
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
-            var (net, spec) = ClassifierSpec.Load(ResolveCheckpoint(r.GetValue(model)!));
+            var (net, spec) = ClassifierSpec.Load(r.GetValue(model)!);
             net.to(device);
             int k = Math.Clamp(r.GetValue(top), 1, spec.ClassNames.Count);
             var results = new List<object>();

@@ -6,9 +6,7 @@ namespace Aperture.Cli;
 /// <summary>Prints results as a table for people or as JSON (<c>--json</c>) for programs.</summary>
 internal static class Output
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
-    public static void Json(object value) => Console.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+    public static void Json(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Core.RunResults.Json));
 
     public static void Table(string title, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
     {

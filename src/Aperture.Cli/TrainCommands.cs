@@ -2,26 +2,20 @@ using System.CommandLine;
 using System.Globalization;
 using Aperture.Classification;
 using Aperture.Data;
-using Aperture.Reports;
 using Aperture.Training;
 
 namespace Aperture.Cli;
 
-/// <summary><c>aperture train classify</c>.</summary>
+/// <summary><c>aperture train classify</c>: option wiring for <see cref="ClassificationRun"/>.</summary>
 internal static class TrainCommands
 {
-    public static void AddTo(RootCommand root)
-    {
-        var train = new Command("train", "Train a model; checkpoints, metrics.jsonl, TensorBoard events and PNGs go to --out.");
-        train.Add(Classify());
-        root.Add(train);
-    }
+    public static void AddTo(RootCommand root) => Cli.Train(root).Add(Classify());
 
     private static Command Classify()
     {
-        var model = new Option<string>("--model", "-m") { Description = "lenet5 or vgg-gap", DefaultValueFactory = _ => "lenet5" };
+        var model = new Option<string>("--model", "-m") { Description = string.Join("; ", Classifiers.All.Select(m => $"{m.Name}: {m.Description}")), DefaultValueFactory = _ => Classifiers.Names[0] };
         model.AcceptOnlyFromAmong(Classifiers.Names.ToArray());
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the model's recipe, 5 for lenet5, 10 for vgg-gap)" };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the model's recipe)" };
         var batch = new Option<int?>("--batch-size") { Description = "Mini-batch size (default: the recipe's)" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default: the recipe's)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd, adam or adamw (default: the recipe's)" };
@@ -30,8 +24,8 @@ internal static class TrainCommands
         var augment = new Option<bool?>("--augment") { Description = "Random crop and horizontal flip (default: the recipe's)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
         var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
-        var folder = Datasets.FolderOption();
-        var channels = Datasets.ChannelsOption();
+        var folder = new Option<string?>("--folder") { Description = "Use your own images instead: a folder with train/ and test/ sub-folders, each holding one folder per class (PNG/JPEG, resized to 28x28)" };
+        var channels = new Option<int>("--channels") { Description = "With --folder: 1 (grey) or 3 (RGB)", DefaultValueFactory = _ => 1 };
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation (pick best.ckpt)", DefaultValueFactory = _ => 5000 };
 
         var cmd = Cli.Command("classify",
@@ -42,67 +36,28 @@ internal static class TrainCommands
         {
             var device = CommonOptions.Apply(r);
             string name = r.GetValue(model)!;
-            var recipe = ClassifierRecipe.For(name);
-            string outDir = CommonOptions.OutDir(r, Path.Combine("runs", name));
             bool json = r.GetValue(CommonOptions.Json);
-            long seed = r.GetValue(CommonOptions.Seed);
-            var options = new TrainingOptions
+            var settings = new ClassificationSettings
             {
-                Epochs = r.GetValue(epochs) ?? recipe.Epochs,
-                Optimizer = r.GetValue(optimizer) is string o ? TrainingOptions.ParseOptimizer(o) : recipe.Optimizer,
-                LearningRate = r.GetValue(lr) ?? recipe.LearningRate,
-                WeightDecay = r.GetValue(weightDecay) ?? recipe.WeightDecay,
-                Nesterov = recipe.Nesterov,
-                Schedule = r.GetValue(schedule) is string s ? TrainingOptions.ParseSchedule(s) : recipe.Schedule,
-                Seed = seed,
-                OutputDirectory = outDir,
-                Resume = r.GetValue(resume),
-                Progress = json ? ProgressMode.Quiet : ProgressMode.Auto,
+                Model = name, OutputDirectory = CommonOptions.OutDir(r, Path.Combine("runs", name)), Seed = r.GetValue(CommonOptions.Seed),
+                Epochs = r.GetValue(epochs), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr), WeightDecay = r.GetValue(weightDecay),
+                Optimizer = r.GetValue(optimizer) is string o ? TrainingOptions.ParseOptimizer(o) : null,
+                Schedule = r.GetValue(schedule) is string s ? TrainingOptions.ParseSchedule(s) : null,
+                Augment = r.GetValue(augment), Resume = r.GetValue(resume), Limit = r.GetValue(limit), Validation = r.GetValue(validation),
+                Progress = json ? ProgressMode.Quiet : ProgressMode.Auto, Log = json ? null : Console.Out,
             };
-            options.Validate();
-
-            var (fullTrain, test) = Datasets.Load(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
-            using var disposeTrain = fullTrain;
+            var (train, test) = ClassificationData.Load(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
+            using var disposeTrain = train;
             using var disposeTest = test;
-            int holdout = r.GetValue(validation);
-            var (rest, val) = fullTrain.Split(Math.Min(holdout, fullTrain.Count / 10), seed);
-            using var trainSet = r.GetValue(limit) is > 0 and var n && n < rest.Count ? rest.RandomSubset(n, seed) : rest;
-            if (!json) Output.Line($"data: {fullTrain.Source}; training on {trainSet.Count}, validating on {val.Count}, testing on {test.Count}");
-
-            var run = ClassifierTraining.Train(name, trainSet, val, test, options, r.GetValue(batch) ?? recipe.BatchSize,
-                r.GetValue(augment) ?? recipe.Augment, device);
-            rest.Dispose();
-            val.Dispose();
-            if (!run.Training.Succeeded)
-            {
-                Console.Error.WriteLine($"aperture: training stopped: {run.Training.Message}");
-                return run.Training.ExitCode;
-            }
-            var figures = ClassificationFigures.Write(run, test, outDir, name, seed);
-            var perClass = run.Test.PerClassAccuracy();
-            var last = run.Training.History[^1];
-            var result = new
-            {
-                model = name,
-                data = fullTrain.Source,
-                epochs = run.Training.EpochsCompleted,
-                test_accuracy = run.Test.Accuracy,
-                per_class_accuracy = run.Spec.ClassNames.Select((c, i) => new { @class = c, accuracy = perClass[i] }),
-                best_validation_accuracy = run.Training.BestValue,
-                train_images_per_second = last.ImagesPerSecond,
-                checkpoint = run.Training.LastCheckpoint,
-                best_checkpoint = run.Training.BestCheckpoint,
-                figures,
-            };
-            Core.AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), System.Text.Json.JsonSerializer.Serialize(result,
-                new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            if (json) Output.Json(result);
+            var (run, results) = ClassificationRun.Execute(settings, train, test, device);
+            if (json) Output.Json(results);
             else
             {
                 Output.Line(run.Training.Message);
-                Output.Table($"{name}: test accuracy {run.Test.Accuracy:P2} on {run.Test.Total} images", new[] { "class", "accuracy" },
-                    run.Spec.ClassNames.Select((c, i) => (IReadOnlyList<string>)new[] { c, perClass[i].ToString("P1", CultureInfo.InvariantCulture) }));
-                Output.Line($"figures: {string.Join(", ", new[] { figures.Curves, figures.Confusion, figures.Predictions, figures.Filters })}");
+                Output.Table($"{name}: test accuracy {results.TestAccuracy:P2} on {results.TestImages} images", ["class", "accuracy"],
+                    results.PerClassAccuracy.Select(c => (IReadOnlyList<string>)[c.Class, c.Accuracy.ToString("P1", CultureInfo.InvariantCulture)]));
+                var f = results.Figures;
+                Output.Line($"figures: {f.Curves}, {f.Confusion}, {f.Predictions}, {f.Filters}");
             }
             return 0;
         });

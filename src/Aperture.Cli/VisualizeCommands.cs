@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Aperture.Classification;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Imaging;
 using Aperture.Localization;
@@ -68,9 +69,9 @@ internal static class VisualizeCommands
 
     private static Loaded Load(ParseResult r, Option<string> model, string verb)
     {
-        string ckpt = EvalCommands.ResolveCheckpoint(r.GetValue(model)!);
+        string ckpt = RunFolder.Checkpoint(r.GetValue(model)!);
         var (net, spec) = ClassifierSpec.Load(ckpt);
-        string outDir = CommonOptions.OutDir(r, Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt)))!, verb));
+        string outDir = CommonOptions.OutDir(r, Path.Combine(RunFolder.Of(ckpt), verb));
         Directory.CreateDirectory(outDir);
         return new Loaded(net, spec, ckpt, outDir);
     }
@@ -78,26 +79,11 @@ internal static class VisualizeCommands
     /// <summary>One image <c>uint8 [C, S, S]</c> at the model's input size: a file, or a test image.</summary>
     private static (Tensor Image, string Name) PickImage(ParseResult r, Loaded m, Option<string?> image, Option<int> index, Option<bool> invert)
     {
-        if (r.GetValue(image) is string path) return (ReadImage(path, m.Spec, r.GetValue(invert)), Path.GetFileNameWithoutExtension(path));
+        if (r.GetValue(image) is string path) return (m.Spec.ReadImage(path, r.GetValue(invert)), Path.GetFileNameWithoutExtension(path));
         using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
         int i = r.GetValue(index);
         if (i < 0 || i >= test.Count) throw new ArgumentException($"--index {i} is outside the {test.Count} test images (0 … {test.Count - 1})");
         return (test.Images[i].clone().DetachFromDisposeScope(), $"test{i}-{test.ClassNames[(int)test.Labels[i].item<long>()].Replace('/', '-')}");
-    }
-
-    /// <summary>An image file as the model's input: <c>uint8 [C, S, S]</c> (area resize, optional inversion).</summary>
-    private static Tensor ReadImage(string path, ClassifierSpec spec, bool invert)
-    {
-        using var scope = NewDisposeScope();
-        // Decoded as RGB and turned grey here: Skia cannot decode a colour file straight to Gray8.
-        var img = ImageTensor.Read(path).to_type(ScalarType.Float32);
-        if (spec.InChannels == 1 && img.shape[0] >= 3)
-            img = (img[0] * 0.299 + img[1] * 0.587 + img[2] * 0.114).unsqueeze(0);
-        if (img.shape[0] != spec.InChannels)
-            throw new ArgumentException($"{path}: the model takes {spec.InChannels}-channel images, the file has {img.shape[0]}");
-        var x = nn.functional.interpolate(img.unsqueeze(0), new long[] { spec.InputSize, spec.InputSize }, mode: InterpolationMode.Area);
-        if (invert) x = 255 - x;
-        return x.round().clamp(0, 255).to_type(ScalarType.Byte)[0].MoveToOuterDisposeScope();
     }
 
     private static Tensor Unit(Tensor image) => image.to_type(ScalarType.Float32).div(255);
@@ -194,14 +180,6 @@ internal static class VisualizeCommands
         return cmd;
     }
 
-    private static ReversePath ParsePath(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "deconvnet" => ReversePath.Deconvnet,
-        "guided" or "guided-backprop" or "guidedbackpropagation" => ReversePath.GuidedBackpropagation,
-        "gradient" => ReversePath.Gradient,
-        _ => throw new ArgumentException($"--method '{name}' is not one of: deconvnet, guided, gradient"),
-    };
-
     private static Command Deconv()
     {
         var model = ModelOption();
@@ -220,35 +198,11 @@ internal static class VisualizeCommands
             CommonOptions.Apply(r);
             var m = Load(r, model, "visualize");
             string l = m.CheckLayer(r.GetValue(layer));
-            var paths = r.GetValue(method)!.Select(ParsePath).Distinct().ToList();
+            var paths = r.GetValue(method)!.Select(ReconstructionGrid.Parse).Distinct().ToList();
             var (img, name) = PickImage(r, m, image, index, invert);
-            var deconv = m.Deconv();
             using var scope = NewDisposeScope();
-            var input = m.Prepare(Unit(img).unsqueeze(0));
-            var acts = deconv.Activations(input, l)[0];
-            long k = acts.shape[0];
-            List<long> maps;
-            if (r.GetValue(channel) is int c)
-            {
-                if (c < 0 || c >= k) throw new ArgumentException($"layer '{l}' has feature maps 0 … {k - 1}; --channel {c} does not exist");
-                maps = new List<long> { c };
-            }
-            else maps = acts.amax(new long[] { 1, 2 }).topk((int)Math.Min(8, k)).indexes.data<long>().ToList();
-            var tiles = new List<Tensor>();
-            var captions = new List<Caption>();
-            foreach (var path in paths)
-            {
-                tiles.Add(Unit(img).unsqueeze(0).expand(1, -1, -1, -1));
-                captions.Add(Caption.Plain(path == ReversePath.GuidedBackpropagation ? "guided" : path.ToString().ToLowerInvariant()));
-                foreach (long ch in maps)
-                {
-                    using var rec = deconv.Reconstruct(input, l, (int)ch, path: path);
-                    tiles.Add(ImageGrid.NormalizeEach(rec.Pixels));
-                    captions.Add(Caption.Plain($"map {ch}"));
-                }
-            }
             string png = Path.Combine(m.OutDir, $"deconv_{l}_{name}.png");
-            ImageTensor.Write(png, ImageGrid.Tile(cat(tiles.ToArray(), 0), maps.Count + 1, 2, 4, captions));
+            ImageTensor.Write(png, ReconstructionGrid.Draw(m.Deconv(), img.unsqueeze(0), m.Prepare, l, paths, r.GetValue(channel)));
             Done(r, $"{m.Spec.Model}: reconstructions of {l}'s strongest activations", new[] { png });
             return 0;
         });
@@ -278,7 +232,7 @@ internal static class VisualizeCommands
             using var scope = NewDisposeScope();
             var images = test.Images.narrow(0, 0, n);
             var chosen = r.GetValue(channels) is { Length: > 0 } given ? given.ToList() : Enumerable.Range(0, 8).ToList();
-            var tops = TopActivations.Collect(deconv, images, l, chosen, r.GetValue(top), prepare: m.Prepare, path: ParsePath(r.GetValue(method)!));
+            var tops = TopActivations.Collect(deconv, images, l, chosen, r.GetValue(top), prepare: m.Prepare, path: ReconstructionGrid.Parse(r.GetValue(method)!));
             var rf = ReceptiveField.Find(ReceptiveField.Of(m.Model, m.Spec.InputSize), l);
             string png = Path.Combine(m.OutDir, $"top9_{l}.png");
             ImageTensor.Write(png, TopActivations.Grid(tops, Math.Max(1, 56 / Math.Min(rf.Size, m.Spec.InputSize)), 4));
@@ -320,7 +274,7 @@ internal static class VisualizeCommands
             foreach (string path in r.GetValue(images)!)
             {
                 using var scope = NewDisposeScope();
-                var img = ReadImage(path, m.Spec, r.GetValue(invert));
+                var img = m.Spec.ReadImage(path, r.GetValue(invert));
                 var input = m.Prepare(Unit(img).unsqueeze(0));
                 var probs = nn.functional.softmax(m.Model.forward(input), 1)[0];
                 var classes = chosen is int one ? new List<int> { one } : probs.topk(k).indexes.data<long>().Select(v => (int)v).ToList();
@@ -372,7 +326,7 @@ internal static class VisualizeCommands
         var testScenes = new Option<int?>("--test-scenes") { Description = "Test scenes, made from test items (default 500; 300 with --quick)" };
         var maxItems = new Option<int>("--max-items") { Description = "Most items per scene", DefaultValueFactory = _ => 3 };
         var lr = new Option<double>("--lr") { Description = "Learning rate (AdamW, cosine schedule)", DefaultValueFactory = _ => 2e-3 };
-        var init = new Option<string?>("--init") { Description = "Start from a vgg-gap classifier trained by 'aperture train classify' (checkpoint or run folder; widths 16 32 64), as the CAM paper starts from an ImageNet classifier" };
+        var init = new Option<string?>("--init") { Description = "Start from a vgg-gap classifier trained by 'aperture train classify' (checkpoint or run folder; its widths are used), as the CAM paper starts from an ImageNet classifier" };
         var quick = new Option<bool>("--quick") { Description = "Fewer scenes, narrower network, fewer epochs (about 40 s)" };
         var cmd = Cli.Command("localize",
             "Weakly supervised localization (Zhou et al. 2016): train VGG-GAP on scenes with image-level labels only (multi-label, sigmoid BCE), "
@@ -394,52 +348,27 @@ internal static class VisualizeCommands
                 Widths = r.GetValue(widths) is { Length: > 0 } w ? w : options.Widths,
                 BatchSize = r.GetValue(batch),
             };
-            string outDir = CommonOptions.OutDir(r, Path.Combine("runs", "localize"));
-            var training = new TrainingOptions
-            {
-                Epochs = r.GetValue(epochs) ?? (q ? 6 : 12),
-                Optimizer = OptimizerKind.AdamW, LearningRate = r.GetValue(lr), WeightDecay = 1e-4, Schedule = ScheduleKind.Cosine,
-                Seed = r.GetValue(CommonOptions.Seed), OutputDirectory = outDir, TensorBoard = false,
-                Progress = json ? ProgressMode.Quiet : ProgressMode.Auto,
-            };
-            using var trainItems = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
-            using var testItems = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
             VggGap? pretrained = null;
             if (r.GetValue(init) is string initArg)
             {
-                string ckpt = EvalCommands.ResolveCheckpoint(initArg);
-                var (net, spec) = ClassifierSpec.Load(ckpt);
-                pretrained = net as VggGap ?? throw new ArgumentException($"{ckpt}: --init needs a vgg-gap classifier, this is {spec.Model}");
-                if (r.GetValue(widths) is not { Length: > 0 }) options = options with { Widths = [16, 32, 64] };
+                var (net, spec) = ClassifierSpec.Load(initArg);
+                pretrained = net as VggGap ?? throw new ArgumentException($"{initArg}: --init needs a vgg-gap classifier, this is {spec.Model}");
             }
-            var run = WeaklySupervisedLocalization.Train(trainItems, testItems, options, training, device, json ? null : Console.Out, pretrained);
-            if (run.Test is not { } test)
+            using var trainItems = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
+            using var testItems = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+            var (run, results) = LocalizationRun.Execute(new LocalizationSettings
             {
-                Console.Error.WriteLine($"aperture: training stopped: {run.Training.Message}");
-                return run.Training.ExitCode;
-            }
-            var figures = WeaklySupervisedFigures.Write(run, outDir);
-            var rows = WeaklySupervisedFigures.TableRows(test);
-            var result = new
-            {
-                data = trainItems.Source,
-                train_scenes = options.TrainScenes, test_scenes = options.TestScenes, items_per_scene = $"{options.Scenes.MinItems}-{options.Scenes.MaxItems}",
-                input_size = options.InputSize, widths = options.Widths, epochs = run.Training.EpochsCompleted,
-                classification_top1 = test.ClassificationTop1,
-                top1_localization = new { cam = test.TopClass.Accuracy, centre = test.TopClass.CentreAccuracy, full_image = test.TopClass.FullImageAccuracy, count = test.TopClass.Count },
-                known_class_localization = new { cam = test.KnownClass.Accuracy, centre = test.KnownClass.CentreAccuracy, full_image = test.KnownClass.FullImageAccuracy, count = test.KnownClass.Count },
-                scene_seconds = run.SceneSeconds, train_seconds = run.TrainSeconds,
-                checkpoint = run.Training.LastCheckpoint, figures,
-            };
-            Core.AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), System.Text.Json.JsonSerializer.Serialize(result,
-                new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-            if (json) Output.Json(result);
+                OutputDirectory = CommonOptions.OutDir(r, Path.Combine("runs", "localize")), Seed = r.GetValue(CommonOptions.Seed), Options = options, Quick = q,
+                Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr), Pretrained = pretrained,
+                Progress = json ? ProgressMode.Quiet : ProgressMode.Auto, Log = json ? null : Console.Out,
+            }, trainItems, testItems, device);
+            if (json) Output.Json(results);
             else
             {
                 Output.Line(run.Training.Message);
-                Output.Table($"localization accuracy at IoU >= 0.5 on {test.TopClass.Count} test scenes (top-1 class right: {test.ClassificationTop1.ToString("P1", CultureInfo.InvariantCulture)})",
-                    WeaklySupervisedFigures.TableHeader, rows);
-                Output.Line($"figures: {string.Join(", ", figures)}");
+                Output.Table($"localization accuracy at IoU >= 0.5 on {results.TestScenes} test scenes (top-1 class right: {results.ClassificationTop1.ToString("P1", CultureInfo.InvariantCulture)})",
+                    WeaklySupervisedFigures.TableHeader, WeaklySupervisedFigures.TableRows(run.Test!));
+                Output.Line($"figures: {string.Join(", ", results.Figures)}");
             }
             return 0;
         });

@@ -11,22 +11,6 @@ namespace Aperture.Classification;
 public sealed record ClassifierRun(
     nn.Module<Tensor, Tensor> Model, ClassifierSpec Spec, TrainingResult Training, ConfusionMatrix Test, double TestSeconds);
 
-/// <summary>
-/// The recipe a model trains with unless told otherwise (batch size, optimizer, schedule, augmentation),
-/// chosen so that LeNet-5 reaches about 90% and VGG-GAP about 92% on the Fashion-MNIST test set.
-/// </summary>
-public sealed record ClassifierRecipe(int Epochs, int BatchSize, OptimizerKind Optimizer, double LearningRate, double WeightDecay,
-    bool Nesterov, ScheduleKind Schedule, bool Augment)
-{
-    /// <summary>The default recipe for a model name.</summary>
-    public static ClassifierRecipe For(string model) => model switch
-    {
-        "lenet5" => new(5, 64, OptimizerKind.Sgd, 0.02, 0, false, ScheduleKind.Cosine, false),
-        "vgg-gap" => new(10, 128, OptimizerKind.Sgd, 0.05, 5e-4, true, ScheduleKind.Cosine, true),
-        _ => throw new ArgumentException($"unknown model '{model}'; known models: {string.Join(", ", Classifiers.Names)}"),
-    };
-}
-
 /// <summary>Trains, evaluates and applies image classifiers on <see cref="LabeledImages"/>.</summary>
 public static class ClassifierTraining
 {
@@ -50,7 +34,7 @@ public static class ClassifierTraining
         var spec = new ClassifierSpec(model, train.ClassNames, (int)train.Images.shape[1], (int)train.Images.shape[2], mean, std);
         var net = spec.CreateModel();
         net.to(device);
-        options = options with { ModelDescription = spec.ToJson() };
+        options = options with { Card = spec.ToCard() };
         var normalize = new Normalize(spec.Mean, spec.Std);
         IBatchTransform trainTransform = augment
             ? new Compose(new RandomCrop(spec.InputSize, padding: 2), new RandomHorizontalFlip(), normalize)

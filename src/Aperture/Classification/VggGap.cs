@@ -19,6 +19,9 @@ public sealed class VggGap : Module<Tensor, Tensor>
     /// <summary>The linear classifier on the pooled features: weights <c>[K, F]</c>, bias <c>[K]</c>.</summary>
     public Linear Classifier { get; }
 
+    /// <summary>Channels of the three stages.</summary>
+    public IReadOnlyList<int> Widths { get; }
+
     /// <summary>Creates the network.</summary>
     /// <param name="numClasses">K, the number of classes.</param>
     /// <param name="inChannels">Input channels.</param>
@@ -27,6 +30,7 @@ public sealed class VggGap : Module<Tensor, Tensor>
     {
         widths ??= new[] { 16, 32, 64 };
         if (widths.Length != 3) throw new ArgumentException("VGG-GAP has three stages: give three widths", nameof(widths));
+        Widths = widths.ToArray();
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         int c = inChannels;
         for (int stage = 0; stage < 3; stage++)

@@ -74,6 +74,11 @@ public static class Checkpoint
                 WriteSection(w, OptimizerKind, name, bw => optimizer.save_state_dict(bw));
         }
 
+        WriteFile(path, payload);
+    }
+
+    private static void WriteFile(string path, MemoryStream payload)
+    {
         byte[] body = payload.GetBuffer();
         int bodyLength = (int)payload.Length;
         byte[] hash = SHA256.HashData(body.AsSpan(0, bodyLength));
@@ -84,6 +89,41 @@ public static class Checkpoint
             s.Write(body, 0, bodyLength);
             s.Write(hash);
         });
+    }
+
+    /// <summary>
+    /// Adds (or replaces) module states in an existing checkpoint, keeping everything else it holds (other modules,
+    /// optimizer states, epoch, metadata), atomically. For methods with a stage after the trainer's epochs, e.g. R-CNN's
+    /// SVMs and box regressors trained on the fine-tuned network's features.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged.</exception>
+    public static void AddModules(string path, IReadOnlyDictionary<string, nn.Module> modules)
+    {
+        var parsed = Parse(path);
+        var kept = parsed.Sections.Where(s => !(s.Kind == ModuleKind && modules.ContainsKey(s.Name))).ToList();
+        var moduleNames = kept.Where(s => s.Kind == ModuleKind).Select(s => s.Name).Concat(modules.Keys);
+        var header = new JsonObject
+        {
+            ["format"] = "aperture-checkpoint",
+            ["version"] = FormatVersion,
+            ["epoch"] = parsed.Info.Epoch,
+            ["created"] = DateTime.UtcNow.ToString("O"),
+            ["modules"] = new JsonArray(moduleNames.Select(k => (JsonNode)JsonValue.Create(k)!).ToArray()),
+            ["optimizers"] = new JsonArray(kept.Where(s => s.Kind == OptimizerKind).Select(s => (JsonNode)JsonValue.Create(s.Name)!).ToArray()),
+            ["metadata"] = parsed.Info.Metadata.DeepClone(),
+        };
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(header.ToJsonString());
+            w.Write(kept.Count + modules.Count);
+            foreach (var section in kept)
+                WriteSection(w, section.Kind, section.Name, bw => bw.Write(parsed.Bytes, section.Offset, section.Length));
+            foreach (var (name, module) in modules)
+                WriteSection(w, ModuleKind, name, bw => module.save(bw));
+        }
+        WriteFile(path, payload);
     }
 
     /// <summary>Reads and verifies a checkpoint's header without loading any tensor.</summary>

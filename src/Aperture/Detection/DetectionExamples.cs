@@ -6,9 +6,6 @@ namespace Aperture.Detection;
 /// <summary>Pictures of a detector's output on test images: its best and worst images, boxes drawn with class and score.</summary>
 public static class DetectionExamples
 {
-    /// <summary>The score above which detections are drawn: 0.5 for softmax scores, 0 (the SVM's margin) for R-CNN.</summary>
-    public static double DisplayThreshold(string method) => method == "rcnn" ? 0.0 : 0.5;
-
     /// <summary>
     /// Per-image F1 at IoU 0.5 of the detections scoring at least <paramref name="threshold"/> (a detection is right when
     /// it overlaps an unmatched ground-truth box of its class by IoU ≥ 0.5).
@@ -31,14 +28,14 @@ public static class DetectionExamples
     }
 
     /// <summary>
-    /// Draws the <paramref name="count"/> best (or worst) images by <see cref="ImageF1"/> with their detections above
-    /// the display threshold, tiled in one PNG at <paramref name="path"/> (upscaled <paramref name="scale"/> times).
-    /// Returns the indices of the images drawn.
+    /// Draws the <paramref name="count"/> best (or worst) images by <see cref="ImageF1"/> with their detections scoring at least
+    /// <paramref name="threshold"/> (the method's <see cref="IDetectorMethod.DisplayThreshold"/>), tiled in one PNG at
+    /// <paramref name="path"/> (upscaled <paramref name="scale"/> times). Returns the indices of the images drawn.
     /// </summary>
     public static int[] Write(string path, DetectorScore score, IReadOnlyList<DetectionImage> images, IReadOnlyList<string> classNames,
-        int count, bool worst, int scale = 2)
+        int count, bool worst, double threshold, int scale = 2)
     {
-        double t = DisplayThreshold(score.Method);
+        double t = threshold;
         var f1 = images.Select((im, i) => ImageF1(score.Detections[i], im, t)).ToArray();
         var order = Enumerable.Range(0, images.Count).OrderBy(i => worst ? f1[i] : -f1[i]).ThenBy(i => i).Take(count).ToArray();
         using var scope = NewDisposeScope();

@@ -1,74 +1,49 @@
-using Aperture.Detection.FastRcnn;
-using Aperture.Detection.Rcnn;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aperture.Core;
 using Aperture.Training;
-using static TorchSharp.torch;
 
 namespace Aperture.Detection;
 
-/// <summary>How one detector is trained: its method settings and the trainer's defaults for it.</summary>
-public sealed record DetectorRecipe
+/// <summary>How a detector trains: the trainer's settings and the method's own options record.</summary>
+/// <param name="Epochs">Epochs (fine-tuning epochs for R-CNN).</param>
+/// <param name="Optimizer">Optimizer.</param>
+/// <param name="LearningRate">Base learning rate.</param>
+/// <param name="Options">The method's options record (e.g. <c>FastRcnnOptions</c>).</param>
+public sealed record DetectorRecipe(int Epochs, OptimizerKind Optimizer, double LearningRate, object Options)
 {
-    /// <summary>Method: <c>sliding</c>, <c>rcnn</c> or <c>fast-rcnn</c>.</summary>
-    public required string Method { get; init; }
-
-    /// <summary>Default epochs (fine-tuning epochs for R-CNN).</summary>
-    public int Epochs { get; init; }
-
-    /// <summary>Default optimizer.</summary>
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
-
-    /// <summary>Default learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>Sliding-window settings.</summary>
-    public SlidingWindowOptions Sliding { get; init; } = new();
-
-    /// <summary>R-CNN settings.</summary>
-    public RcnnOptions Rcnn { get; init; } = new();
-
-    /// <summary>Fast R-CNN settings.</summary>
-    public FastRcnnOptions FastRcnn { get; init; } = new();
-
-    /// <summary>The defaults of a method (8 epochs for sliding windows and Fast R-CNN, 2 fine-tuning epochs for R-CNN, Adam 1e-3).</summary>
-    public static DetectorRecipe For(string method) => method switch
+    /// <summary>
+    /// The recipe with some of the method's options changed, each given as <c>name=value</c> with the option's
+    /// snake_case name as in the model card (e.g. <c>roi_align=true</c>, <c>rois_per_image=128</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones) or a value of the wrong type.</exception>
+    public DetectorRecipe With(IEnumerable<string> assignments)
     {
-        "sliding" => new DetectorRecipe { Method = method, Epochs = 8 },
-        "rcnn" => new DetectorRecipe { Method = method, Epochs = 2 },
-        "fast-rcnn" => new DetectorRecipe { Method = method, Epochs = 8 },
-        _ => throw new ArgumentException($"detection method '{method}' is not one of: {string.Join(", ", DetectorSpec.Methods)}"),
-    };
-
-    /// <summary>Whether the method needs object proposals.</summary>
-    public bool UsesProposals => Method != "sliding";
-
-    /// <summary>Trains the method; returns the detector, the trainer's result and (for R-CNN) what its stages did.</summary>
-    /// <param name="train">Training images (with proposals for R-CNN and Fast R-CNN).</param>
-    /// <param name="validation">Validation images, or null.</param>
-    /// <param name="classNames">Object class names.</param>
-    /// <param name="training">Trainer settings (epochs, optimizer, output folder, seed...).</param>
-    /// <param name="proposals">Proposal source name stored with the model.</param>
-    /// <param name="device">Where to train.</param>
-    /// <param name="log">Progress lines, or null.</param>
-    public (IObjectDetector Detector, TrainingResult Result, RcnnStages? Stages) Train(IReadOnlyList<DetectionImage> train, IReadOnlyList<DetectionImage>? validation,
-        IReadOnlyList<string> classNames, TrainingOptions training, string? proposals, Device device, TextWriter? log = null)
-    {
-        switch (Method)
+        var node = ModelCard.SettingsOf(Options);
+        foreach (string a in assignments)
         {
-            case "sliding":
+            int eq = a.IndexOf('=');
+            string key = eq > 0 ? a[..eq].Trim().Replace('-', '_') : throw new ArgumentException($"option '{a}' is not of the form name=value");
+            if (!node.ContainsKey(key))
+                throw new ArgumentException($"'{key}' is not an option of this method; its options: {string.Join(", ", node.Select(kv => $"{kv.Key} ({kv.Value?.ToJsonString()})"))}");
+            string value = a[(eq + 1)..].Trim();
+            try
             {
-                var (d, r) = SlidingWindowDetector.Train(train, validation, classNames, Sliding, training, device);
-                return (d, r, null);
+                node[key] = JsonNode.Parse(value);
             }
-            case "rcnn":
+            catch (JsonException)
             {
-                var (d, s) = RcnnTraining.Train(train, validation, classNames, Rcnn, training, proposals, device, log);
-                return (d, s.FineTuning, s);
+                node[key] = JsonValue.Create(value);
             }
-            default:
-            {
-                var (d, r) = FastRcnnTraining.Train(train, validation, classNames, FastRcnn, training, proposals, device);
-                return (d, r, null);
-            }
+        }
+        var card = new ModelCard { Family = ModelFamily.Detector, Method = "", Settings = node };
+        try
+        {
+            return this with { Options = card.SettingsAs(Options.GetType()) };
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException($"bad option value: {e.Message}");
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Aperture.Data;
 using Aperture.Detection.FastRcnn;
 using Aperture.Detection.Rcnn;
@@ -119,23 +118,6 @@ public sealed class SlidingWindowDetector : IObjectDetector
     /// <inheritdoc/>
     public bool UsesProposals => false;
 
-    /// <summary>Settings stored in checkpoints.</summary>
-    public static JsonObject Settings(SlidingWindowOptions o) => new()
-    {
-        ["window_size"] = o.WindowSize, ["hidden_size"] = o.HiddenSize,
-        ["sizes"] = new JsonArray(o.Sizes.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
-        ["aspect_ratios"] = new JsonArray(o.AspectRatios.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
-        ["score_threshold"] = o.ScoreThreshold, ["nms_iou"] = o.NmsIou, ["max_detections"] = o.MaxDetections,
-    };
-
-    /// <summary>Reads settings back.</summary>
-    public static SlidingWindowOptions FromSettings(JsonObject s) => new()
-    {
-        WindowSize = (int)s["window_size"]!, HiddenSize = (int)s["hidden_size"]!,
-        Sizes = s["sizes"]!.AsArray().Select(v => (double)v!).ToArray(), AspectRatios = s["aspect_ratios"]!.AsArray().Select(v => (double)v!).ToArray(),
-        ScoreThreshold = (double)s["score_threshold"]!, NmsIou = (double)s["nms_iou"]!, MaxDetections = (int)s["max_detections"]!,
-    };
-
     /// <summary>The (width, height) of every window searched, in image pixels.</summary>
     public IEnumerable<(double Width, double Height)> Windows() =>
         Options.Sizes.SelectMany(s => Options.AspectRatios.Select(r => (s * Math.Sqrt(r), s / Math.Sqrt(r))));
@@ -228,23 +210,22 @@ public sealed class SlidingWindowDetector : IObjectDetector
         Core.Torch.Seed(training.Seed);
         var network = new SlidingWindowNetwork(classNames.Count, o.WindowSize, o.HiddenSize);
         network.to(device);
-        var spec = new DetectorSpec("sliding", classNames, network.Backbone.Widths.ToArray(), Settings(o), null);
-        var tOptions = training with { ModelDescription = spec.ToJson() };
-        var task = new ClassificationTask(new Flatten(network), OptimizerFactory.Create("optimizer", network.parameters(), tOptions));
+        var tOptions = training with { Card = Detectors.Card("sliding", classNames, network.Backbone.Widths, o, null) };
+        var task = new ClassificationTask(new WindowLogits(network), OptimizerFactory.Create("optimizer", network.parameters(), tOptions));
         var trainer = new Trainer<Batch>(task, tOptions);
         var result = trainer.Fit(epoch => Batches(train, o, training.Seed, epoch),
             validation is null || validation.Count == 0 ? null : () => Batches(validation, o, training.Seed, 0));
         return (new SlidingWindowDetector(network, classNames, o), result);
     }
 
-    /// <summary>Window logits <c>[N, K+1, 1, 1]</c> flattened to <c>[N, K+1]</c> for the classification task.</summary>
-    private sealed class Flatten : Module<Tensor, Tensor>
+    /// <summary>Window logits <c>[N, K+1, 1, 1]</c> flattened to <c>[N, K+1]</c> for the classification task; what the trainer's checkpoints hold.</summary>
+    internal sealed class WindowLogits : Module<Tensor, Tensor>
     {
 #pragma warning disable IDE1006
         private readonly SlidingWindowNetwork inner;
 #pragma warning restore IDE1006
 
-        public Flatten(SlidingWindowNetwork network) : base("model")
+        public WindowLogits(SlidingWindowNetwork network) : base("model")
         {
             inner = network;
             RegisterComponents();

@@ -91,7 +91,7 @@ public static class WeaklySupervisedLocalization
     /// <param name="trainItems">Item images for the training and validation scenes (e.g. the Fashion-MNIST training set).</param>
     /// <param name="testItems">Item images for the test scenes (e.g. the Fashion-MNIST test set).</param>
     /// <param name="options">Scene counts, scene look, input size, widths, batch size.</param>
-    /// <param name="training">Epochs, optimizer, seed, output folder, progress (its <c>ModelDescription</c> is filled in here).</param>
+    /// <param name="training">Epochs, optimizer, seed, output folder, progress (its <c>Card</c> is filled in here).</param>
     /// <param name="device">Where to train.</param>
     /// <param name="log">Where progress lines go (null: none).</param>
     /// <param name="pretrained">A VGG-GAP classifier of the same widths trained on the items themselves (e.g. by
@@ -128,7 +128,7 @@ public static class WeaklySupervisedLocalization
             if (pretrained is not null) InitializeFrom(network, pretrained);
             network.to(device);
             var model = new WeaklySupervisedModel(network, trainGen.ClassNames, options.InputSize, options.Widths, mean, std);
-            training = training with { ModelDescription = model.ToJson() };
+            training = training with { Card = model.ToCard() };
             var task = new MultiLabelTask(network, training);
             var result = new Trainer<MultiLabelBatch>(task, training).Fit(
                 epoch => Batches(model, trainImages, trainTargets, options.BatchSize, true, seed, epoch, device),

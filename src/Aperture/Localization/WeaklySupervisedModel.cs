@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Aperture.Classification;
 using Aperture.Core;
 using static TorchSharp.torch;
@@ -7,8 +6,8 @@ namespace Aperture.Localization;
 
 /// <summary>
 /// A GAP network trained with image-level labels for weakly supervised localization, with what is needed to use it:
-/// class names, input size and normalisation. Stored in the checkpoint's <c>model</c> metadata (task
-/// <c>weak-localization</c>) so <see cref="Load"/> rebuilds it from the file alone.
+/// class names, input size and normalisation. Its <see cref="ModelCard"/> is stored in every checkpoint of the run,
+/// so <see cref="Load"/> rebuilds it from the file alone.
 /// </summary>
 /// <param name="Network">The VGG-GAP network (3 input channels).</param>
 /// <param name="ClassNames">Class names, indexed by class.</param>
@@ -18,42 +17,22 @@ namespace Aperture.Localization;
 /// <param name="Std">Per-channel standard deviation <c>[3]</c>.</param>
 public sealed record WeaklySupervisedModel(VggGap Network, IReadOnlyList<string> ClassNames, int InputSize, int[] Widths, float[] Mean, float[] Std)
 {
-    /// <summary>The metadata task name.</summary>
-    public const string Task = "weak-localization";
-
-    /// <summary>The description stored in checkpoints.</summary>
-    public JsonObject ToJson() => new()
+    /// <summary>The model card its checkpoints carry (family <see cref="ModelFamily.Localizer"/>).</summary>
+    public ModelCard ToCard() => new()
     {
-        ["task"] = Task,
-        ["architecture"] = "vgg-gap",
-        ["class_names"] = new JsonArray(ClassNames.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
-        ["in_channels"] = 3,
-        ["input_size"] = InputSize,
-        ["widths"] = new JsonArray(Widths.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
-        ["mean"] = new JsonArray(Mean.Select(m => (JsonNode?)JsonValue.Create(m)).ToArray()),
-        ["std"] = new JsonArray(Std.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+        Family = ModelFamily.Localizer, Method = "vgg-gap", ClassNames = ClassNames, InChannels = 3, InputSize = InputSize, Widths = Widths,
+        Mean = Mean, Std = Std,
     };
 
-    /// <summary>Loads a model written by <see cref="WeaklySupervisedLocalization.Train"/>, in eval mode.</summary>
-    /// <exception cref="InvalidDataException">The checkpoint holds another kind of model or an incomplete description.</exception>
-    public static WeaklySupervisedModel Load(string checkpointPath)
+    /// <summary>Loads a model written by <see cref="WeaklySupervisedLocalization.Train"/> (checkpoint or run folder), in eval mode.</summary>
+    /// <exception cref="InvalidDataException">The checkpoint holds another kind of model (the message names the verb to use) or an incomplete card.</exception>
+    public static WeaklySupervisedModel Load(string checkpointOrRun)
     {
-        var info = Checkpoint.ReadInfo(checkpointPath);
-        if (info.Metadata["model"] is not JsonObject m || (string?)m["task"] != Task)
-            throw new InvalidDataException($"{checkpointPath}: this checkpoint does not hold a weakly supervised localization model (task '{Task}'); train one with 'aperture localize'");
-        WeaklySupervisedModel model;
-        try
-        {
-            var names = m["class_names"]!.AsArray().Select(n => (string)n!).ToArray();
-            var widths = m["widths"]!.AsArray().Select(n => (int)n!).ToArray();
-            model = new WeaklySupervisedModel(new VggGap(names.Length, 3, widths), names, (int)m["input_size"]!, widths,
-                m["mean"]!.AsArray().Select(n => (float)n!).ToArray(), m["std"]!.AsArray().Select(n => (float)n!).ToArray());
-        }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
-        {
-            throw new InvalidDataException($"{checkpointPath}: the weakly supervised model description is incomplete ({e.Message})");
-        }
-        Checkpoint.LoadModule(checkpointPath, model.Network);
+        var (path, card) = RunFolder.Open(checkpointOrRun, ModelFamily.Localizer);
+        if (card.ClassNames.Count == 0 || card.Widths is not { Length: 3 } widths || card.Mean.Length != 3 || card.Std.Length != 3 || card.InputSize < 8)
+            throw new InvalidDataException($"{path}: the localizer card is incomplete (classes, three widths, input size and per-channel mean and std are needed)");
+        var model = new WeaklySupervisedModel(new VggGap(card.ClassNames.Count, 3, widths), card.ClassNames, card.InputSize, widths, card.Mean, card.Std);
+        Checkpoint.LoadModule(path, model.Network);
         model.Network.eval();
         return model;
     }

@@ -39,49 +39,28 @@ public static class DetectionChapter
         var splits = quick ? new SceneSplits(0.75, 0.0, 0.25) : new SceneSplits(0.85, 0.0, 0.15);
         log.WriteLine($"[report] detection: {count} scenes");
         ScenesWriter.Write(Path.Combine(dir, "scenes"), trainItems, count, seed, new SceneOptions(), splits, testItems: testItems);
-        var trainSet = DetectionDataset.Load(Path.Combine(dir, "scenes"), "train");
-        var testSet = DetectionDataset.Load(Path.Combine(dir, "scenes"), "test");
-        var train = DetectionImage.Load(trainSet);
-        var test = DetectionImage.Load(testSet);
-        var classes = trainSet.ClassNames;
+        using var data = DetectionData.Load(Path.Combine(dir, "scenes"));
+        var train = data.Train;
+        var test = data.Test;
         int maxBoxes = quick ? 500 : 2000;
         proposals ??= new SelectiveSearchProposals(SelectiveSearchMode.Fast, maxBoxes, seed);
-        ProposalCache.Attach(train, proposals, null, log: log);
-        double proposalMs = ProposalCache.Attach(test, proposals, null, log: log);
-        var recall = ProposalMetrics.Recall(test.Select(t => t.Proposals!).ToList(), test.Select(t => t.Boxes).ToList(), [maxBoxes]);
-        double meanProposals = test.Average(t => t.Proposals!.shape[0]);
+        data.AttachProposals(proposals, null, log);
+        double proposalMs = data.ProposalMs, meanProposals = data.ProposalsPerImage;
 
         var rows = new List<DetectorReportRow>();
-        var figures = new List<(string Method, string Good, string Bad)>();
+        var figures = new List<(IDetectorMethod Method, string Good, string Bad)>();
         RcnnStages? rcnnStages = null;
-        foreach (string method in DetectorSpec.Methods)
+        foreach (var method in Detectors.All)
         {
-            var recipe = DetectorRecipe.For(method);
-            if (quick)
-                recipe = recipe with
-                {
-                    Epochs = method == "rcnn" ? 1 : 2,
-                    Rcnn = recipe.Rcnn with { RegionsPerImage = 16, SvmImages = 60, SvmProposalsPerImage = 24, TestProposals = 300 },
-                    FastRcnn = recipe.FastRcnn with { TestProposals = 300 },
-                };
-            else recipe = recipe with { Epochs = method == "rcnn" ? 3 : 5, Rcnn = recipe.Rcnn with { SvmImages = 200, SvmProposalsPerImage = 48 } };
-            var training = new TrainingOptions
+            var outcome = DetectionRun.Execute(new DetectionSettings
             {
-                Epochs = recipe.Epochs, Optimizer = recipe.Optimizer, LearningRate = recipe.LearningRate, Seed = seed,
-                OutputDirectory = Path.Combine(report.Folder, "runs", method), Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
-            };
-            log.WriteLine($"[report] training {method} for {training.Epochs} epochs on {train.Count} scenes");
-            var (detector, result, stages) = recipe.Train(train, null, classes, training, recipe.UsesProposals ? proposals.Name : null, device, log);
-            if (!result.Succeeded) throw new TrainingStoppedException(result.Message);
-            if (stages is not null) rcnnStages = stages;
-            var score = DetectorEvaluation.Evaluate(detector, test, proposalMs);
-            double seconds = result.History.Sum(h => h.Seconds) + (stages?.LinearSeconds ?? 0);
-            rows.Add(new DetectorReportRow(method, score, seconds));
-            string good = Path.Combine(dir, $"{method}-good.png"), bad = Path.Combine(dir, $"{method}-bad.png");
-            DetectionExamples.Write(good, score, test, classes, 4, worst: false);
-            DetectionExamples.Write(bad, score, test, classes, 4, worst: true);
-            figures.Add((method, good, bad));
-            log.WriteLine($"[report] {method}: VOC mAP@0.5 {score.VocMap:F3}, COCO mAP {score.CocoMap:F3}, {score.DetectMs:F1} ms/image");
+                Method = method.Name, OutputDirectory = Path.Combine(report.Folder, "runs", method.Name), Seed = seed,
+                Budget = quick ? RunBudget.Quick : RunBudget.Report, Progress = ProgressMode.Lines, Log = log, TensorBoard = false, Examples = 4,
+            }, data, device);
+            if (outcome.Trained.Stages is RcnnStages stages) rcnnStages = stages;
+            rows.Add(new DetectorReportRow(method.Name, outcome.Score, outcome.Results.TrainSeconds));
+            figures.Add((method, outcome.Results.Figures[0], outcome.Results.Figures[1]));
+            outcome.Score.DisposeDetections();
         }
 
         var chapter = report.AddChapter("Object detection: sliding windows, R-CNN and Fast R-CNN");
@@ -92,7 +71,7 @@ public static class DetectionChapter
             + "trains one-vs-rest linear SVMs with hard-negative mining and class-specific ridge box regression on its fc7 features. "
             + "Fast R-CNN runs the conv body once per image, RoI-max-pools each proposal to 7x7 and trains softmax and smooth-L1 box regression jointly "
             + "(2 images x 64 RoIs, 25% foreground). Per-class NMS at IoU 0.3 for all.");
-        chapter.Paragraph($"Proposals: {proposals.Name}, {meanProposals:F0} per test image on average, recall at IoU 0.5 {recall[0]:P1}, "
+        chapter.Paragraph($"Proposals: {proposals.Name}, {meanProposals:F0} per test image on average, recall at IoU 0.5 {data.ProposalRecall:P1}, "
             + $"{proposalMs:F1} ms per image (one thread per image).");
         chapter.Table(new[] { "detector", "VOC mAP@0.5", "COCO mAP@[.5:.95]", "ms / image (proposals excluded)", "ms / image with proposals", "training s" },
             rows.Select(r => (IReadOnlyList<string>)new[]
@@ -115,11 +94,10 @@ public static class DetectionChapter
         ProposalStudy.Add(chapter, test.Select(t => (t.Image, t.Boxes)).ToList(), dir, seed, log);
         foreach (var (method, good, bad) in figures)
         {
-            chapter.Heading(method)
-                .Figure(good, $"{method}: the test scenes it does best on (per-image F1 at IoU 0.5), detections with score ≥ {DetectionExamples.DisplayThreshold(method)}.", 640)
-                .Figure(bad, $"{method}: the test scenes it does worst on.", 640);
+            chapter.Heading(method.Name)
+                .Figure(good, $"{method.Name}: the test scenes it does best on (per-image F1 at IoU 0.5), detections with score ≥ {method.DisplayThreshold}.", 640)
+                .Figure(bad, $"{method.Name}: the test scenes it does worst on.", 640);
         }
-        foreach (var im in train.Concat(test)) im.Dispose();
         return rows;
     }
 

@@ -102,28 +102,8 @@ public static class InsideChapter
         // Deconvnet vs guided backpropagation.
         chapter.Heading("Deconvnet and guided backpropagation");
         using (var scope = NewDisposeScope())
-        {
-            var tiles = new List<Tensor>();
-            var captions = new List<Caption>();
-            foreach (int idx in new[] { 1, 9 })
-            {
-                var img = test.Images[idx];
-                var input = Prep(img.unsqueeze(0).to_type(ScalarType.Float32).div(255));
-                var strongest = deconv.Activations(input, "relu3_2")[0].amax(new long[] { 1, 2 }).topk(6).indexes.data<long>().ToArray();
-                foreach (var path in new[] { ReversePath.Deconvnet, ReversePath.GuidedBackpropagation })
-                {
-                    tiles.Add(img.to_type(ScalarType.Float32).div(255).unsqueeze(0));
-                    captions.Add(Caption.Plain(path == ReversePath.Deconvnet ? "deconvnet" : "guided backprop"));
-                    foreach (long c in strongest)
-                    {
-                        using var rec = deconv.Reconstruct(input, "relu3_2", (int)c, path: path);
-                        tiles.Add(ImageGrid.NormalizeEach(rec.Pixels));
-                        captions.Add(Caption.Plain($"map {c}"));
-                    }
-                }
-            }
-            ImageTensor.Write(P("deconv_vs_guided"), ImageGrid.Tile(cat(tiles.ToArray(), 0), 7, 2, 4, captions));
-        }
+            ImageTensor.Write(P("deconv_vs_guided"), ReconstructionGrid.Draw(deconv, test.Images.index_select(0, tensor(new long[] { 1, 9 })), Prep, "relu3_2",
+                [ReversePath.Deconvnet, ReversePath.GuidedBackpropagation], strongest: 6));
         chapter.Figure(P("deconv_vs_guided"), "The strongest activation of the six most active relu3_2 maps of two test images, mapped to pixels by the deconvnet "
             + "(rows 1 and 3: the reverse ReLU rectifies the signal itself) and by guided backpropagation (rows 2 and 4: it also masks by where the forward pass was "
             + "positive, which gives cleaner, more image-specific pictures).", 900);
@@ -164,17 +144,14 @@ public static class InsideChapter
 
         // Weakly supervised localization on scenes.
         log.WriteLine("[report] inside the network: weakly supervised localization on scenes");
-        // Started from the VGG-GAP trained above on the items themselves (as Zhou et al. start from an ImageNet classifier), so its widths.
-        var options = (quick ? WeaklySupervisedOptions.Quick : new WeaklySupervisedOptions()) with { Widths = [16, 32, 64] };
-        var training = new TrainingOptions
+        var (run, results) = LocalizationRun.Execute(new LocalizationSettings
         {
-            Epochs = quick ? QuickEpochs : FullEpochs, Optimizer = OptimizerKind.AdamW, LearningRate = 2e-3, WeightDecay = 1e-4,
-            Schedule = ScheduleKind.Cosine, Seed = seed, OutputDirectory = Path.Combine(report.Folder, "runs", "localize"),
-            Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
-        };
-        var run = WeaklySupervisedLocalization.Train(train, test, options, training, device, log, net);
-        if (run.Test is not { } result) throw new TrainingStoppedException(run.Training.Message);
-        var figures = WeaklySupervisedFigures.Write(run, dir);
+            OutputDirectory = Path.Combine(report.Folder, "runs", "localize"), Seed = seed, Quick = quick, Pretrained = net,
+            Progress = ProgressMode.Lines, Log = log,
+        }, train, test, device);
+        var result = run.Test!;
+        var figures = results.Figures;
+        var options = run.Options;
         var s = options.Scenes;
         chapter.Heading("Weakly supervised localization on scenes");
         chapter.Paragraph($"A VGG-GAP (widths {string.Join("/", options.Widths)}, 3 input channels), started from the Fashion-MNIST VGG-GAP above "
@@ -182,7 +159,7 @@ public static class InsideChapter
             + $"of {s.MinItems}–{s.MaxItems} Fashion-MNIST training items (scale {s.MinScale}–{s.MaxScale}, i.e. {28 * s.MinScale:0}–{28 * s.MaxScale:0} px; clutter {s.Clutter}) "
             + $"with image-level labels only: which of the 10 classes are present (multi-label, one sigmoid and binary cross-entropy per class), never where. "
             + $"Scenes are shrunk to {options.InputSize}x{options.InputSize}, so the last conv maps are {options.InputSize / 4}x{options.InputSize / 4} (stride 8 scene pixels). "
-            + $"{training.Epochs} epochs, AdamW, cosine schedule, random mirroring; {run.TrainSeconds:F0} s. Then on {options.TestScenes} test scenes made from test items only, "
+            + $"{results.Epochs} epochs, AdamW, cosine schedule, random mirroring; {run.TrainSeconds:F0} s. Then on {options.TestScenes} test scenes made from test items only, "
             + "the CAM of the top-scoring class gives a box by the paper's rule (pixels ≥ 20% of the map's maximum, box around the largest connected component), "
             + "which is right when its IoU with a true box of that class is ≥ 0.5. The baselines box the same class with the central half of the image "
             + $"(64x64) or the whole image. The top class is present in {result.ClassificationTop1:P1} of test scenes.");
@@ -192,10 +169,4 @@ public static class InsideChapter
             .Figure(figures[1], "Scenes with several classes: the CAM of each class present lights up its own item.", 700);
         return run;
     }
-
-    /// <summary>Localization epochs in the quick tour.</summary>
-    public const int QuickEpochs = 6;
-
-    /// <summary>Localization epochs in the full tour.</summary>
-    public const int FullEpochs = 12;
 }

@@ -23,22 +23,13 @@ public static class ReportTour
     {
         var total = Stopwatch.StartNew();
         var report = new HtmlReport(settings.Folder, "Aperture report");
-        using var fullTrain = FashionMnist.Load(DatasetSplit.Train, settings.DataDir);
-        using var fullTest = FashionMnist.Load(DatasetSplit.Test, settings.DataDir);
-        long holdout = settings.Quick ? 1000 : 5000;
-        var (rest, validation) = fullTrain.Split(Math.Min(holdout, fullTrain.Count / 10), settings.Seed);
-        using var train = settings.Quick ? rest.RandomSubset(12000, settings.Seed) : rest;
-        using var test = fullTest;
-        var epochs = settings.Quick
-            ? new Dictionary<string, int> { ["lenet5"] = 4, ["vgg-gap"] = 3 }
-            : new Dictionary<string, int>();
+        using var train = FashionMnist.Load(DatasetSplit.Train, settings.DataDir);
+        using var test = FashionMnist.Load(DatasetSplit.Test, settings.DataDir);
         report.Preamble.Add($"Mode: {(settings.Quick ? "quick (subsets, few epochs: figures are lower than a full run's)" : "full")}; seed {settings.Seed}; "
-            + $"{get_num_threads()} threads; device {device}. Data: {fullTrain.Source}.");
-        var runs = ClassificationChapter.Add(report, train, validation, test, epochs, settings.Seed, device, log);
+            + $"{get_num_threads()} threads; device {device}. Data: {train.Source}.");
+        var runs = ClassificationChapter.Add(report, train, test, settings.Quick, settings.Seed, device, log);
         InsideChapter.Add(report, runs, train, test, settings.Quick, settings.Seed, device, log);
-        DetectionChapter.Add(report, fullTrain, fullTest, settings.Quick, settings.Seed, device, log);
-        rest.Dispose();
-        validation.Dispose();
+        DetectionChapter.Add(report, train, test, settings.Quick, settings.Seed, device, log);
         report.Preamble.Add($"The whole tour took {total.Elapsed.TotalSeconds:F0} s.");
         return report.Write();
     }

@@ -222,7 +222,7 @@ public sealed class Trainer<TBatch>
             ["best_value"] = state.BestValue,
             ["global_step"] = state.GlobalStep,
             ["seed"] = _options.Seed,
-            ["model"] = _options.ModelDescription?.DeepClone(),
+            [ModelCard.MetadataKey] = _options.Card?.ToJson(),
         };
         var optimizers = _task.Optimizers.ToDictionary(o => o.Name, o => o.Optimizer);
         Checkpoint.Save(LastCheckpointPath, state.Epoch, _task.Modules, optimizers, metadata);

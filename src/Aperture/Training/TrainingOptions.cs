@@ -66,9 +66,9 @@ public sealed record TrainingOptions
     /// <summary>Also keep <c>checkpoints/epoch-NNNN.ckpt</c> for every epoch (besides <c>last</c> and <c>best</c>).</summary>
     public bool KeepEveryEpoch { get; init; }
 
-    /// <summary>What the run trains (model name, classes, input normalisation...), stored as <c>model</c> in every
-    /// checkpoint's metadata so a later <c>eval</c> or <c>predict</c> can rebuild the model from the file alone.</summary>
-    public System.Text.Json.Nodes.JsonObject? ModelDescription { get; init; }
+    /// <summary>What the run trains (family, method, classes, input normalisation, settings), stored in every
+    /// checkpoint's header so a later <c>eval</c>, <c>predict</c> or <c>detect</c> can rebuild the model from the file alone.</summary>
+    public Core.ModelCard? Card { get; init; }
 
     /// <summary>Where <see cref="ProgressMode.Lines"/> output goes (default: <see cref="Console.Out"/>).</summary>
     public TextWriter? Log { get; init; }

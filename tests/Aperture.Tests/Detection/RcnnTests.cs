@@ -91,10 +91,9 @@ public class RcnnTests
         Assert.True(stages.SvmPositives > 0 && stages.RegressionExamples > 0);
         var d = det.Detect(scenes[0].Image, scenes[0].Proposals);
         Assert.True(d.Boxes.shape[0] > 0);
-        // Saved and reloaded, it gives the same detections.
-        string path = dir.File("rcnn.ckpt");
-        RcnnTraining.Save(path, det, 2, "jittered");
-        var loaded = DetectorLoader.Load(path, CPU);
+        // Its run folder is the whole detector (network, SVMs and regressors): reloaded, it gives the same detections.
+        var (loaded, card, _) = Detectors.Load(dir.Path, CPU);
+        Assert.Equal(("detector", "rcnn", "jittered"), (card.Family, card.Method, card.Proposals));
         var d2 = loaded.Detect(scenes[0].Image, scenes[0].Proposals);
         Assert.Equal(d.Scores.data<float>().ToArray(), d2.Scores.data<float>().ToArray());
         foreach (var s in scenes) s.Dispose();

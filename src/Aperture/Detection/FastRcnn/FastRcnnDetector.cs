@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection.FastRcnn;
@@ -33,21 +32,6 @@ public sealed class FastRcnnDetector : IObjectDetector
 
     /// <inheritdoc/>
     public bool UsesProposals => true;
-
-    /// <summary>The method settings stored in checkpoints.</summary>
-    public static JsonObject Settings(FastRcnnOptions o) => new()
-    {
-        ["pool_size"] = o.PoolSize, ["hidden_size"] = o.HiddenSize, ["roi_align"] = o.RoiAlign,
-        ["test_proposals"] = o.TestProposals, ["score_threshold"] = o.ScoreThreshold, ["nms_iou"] = o.NmsIou, ["max_detections"] = o.MaxDetections,
-    };
-
-    /// <summary>Reads settings back from a checkpoint's JSON.</summary>
-    public static FastRcnnOptions FromSettings(JsonObject s) => new()
-    {
-        PoolSize = (int)s["pool_size"]!, HiddenSize = (int)s["hidden_size"]!, RoiAlign = (bool)s["roi_align"]!,
-        TestProposals = (int)s["test_proposals"]!, ScoreThreshold = (double)s["score_threshold"]!, NmsIou = (double)s["nms_iou"]!,
-        MaxDetections = (int)s["max_detections"]!,
-    };
 
     /// <inheritdoc/>
     public ImageDetections Detect(Tensor image, Tensor? proposals = null)

@@ -117,9 +117,9 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         Core.Torch.Seed(training.Seed);
         var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign);
         network.to(device);
-        var spec = new DetectorSpec("fast-rcnn", classNames, network.Backbone.Widths.ToArray(), FastRcnnDetector.Settings(options), proposals);
-        var task = new FastRcnnTraining(network, options, training with { ModelDescription = spec.ToJson() });
-        var trainer = new Trainer<FastRcnnBatch>(task, training with { ModelDescription = spec.ToJson() });
+        training = training with { Card = Detectors.Card("fast-rcnn", classNames, network.Backbone.Widths, options, proposals) };
+        var task = new FastRcnnTraining(network, options, training);
+        var trainer = new Trainer<FastRcnnBatch>(task, training);
         var result = trainer.Fit(epoch => Batches(train, options, training.Seed, epoch),
             validation is null || validation.Count == 0 ? null : () => Batches(validation, options, training.Seed, 0));
         return (new FastRcnnDetector(network, classNames, options), result);

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection.Rcnn;
@@ -40,20 +39,6 @@ public sealed class RcnnDetector : IObjectDetector
 
     /// <inheritdoc/>
     public bool UsesProposals => true;
-
-    /// <summary>Settings stored in checkpoints.</summary>
-    public static JsonObject Settings(RcnnOptions o) => new()
-    {
-        ["warp_size"] = o.WarpSize, ["context_padding"] = o.ContextPadding, ["pool_size"] = o.PoolSize, ["hidden_size"] = o.HiddenSize,
-        ["test_proposals"] = o.TestProposals, ["score_threshold"] = o.ScoreThreshold, ["nms_iou"] = o.NmsIou, ["max_detections"] = o.MaxDetections,
-    };
-
-    /// <summary>Reads settings back.</summary>
-    public static RcnnOptions FromSettings(JsonObject s) => new()
-    {
-        WarpSize = (int)s["warp_size"]!, ContextPadding = (int)s["context_padding"]!, PoolSize = (int)s["pool_size"]!, HiddenSize = (int)s["hidden_size"]!,
-        TestProposals = (int)s["test_proposals"]!, ScoreThreshold = (double)s["score_threshold"]!, NmsIou = (double)s["nms_iou"]!, MaxDetections = (int)s["max_detections"]!,
-    };
 
     /// <summary>
     /// Scaled fc7 features <c>[P, D]</c> of regions <c>[P, 4]</c> of an image <c>uint8 [3, H, W]</c>, computed in

@@ -15,7 +15,7 @@ namespace Aperture.Detection.Rcnn;
 /// <param name="RegressionExamples">Proposals that trained the box regressors.</param>
 /// <param name="FineTuneSeconds">Time of stage 1.</param>
 /// <param name="LinearSeconds">Time of stages 2 and 3 (features, SVMs, regressors).</param>
-public sealed record RcnnStages(TrainingResult FineTuning, IReadOnlyList<IReadOnlyList<double>> SvmObjectives, int SvmPositives, int SvmNegatives,
+public sealed record RcnnStages([property: System.Text.Json.Serialization.JsonIgnore] TrainingResult FineTuning, IReadOnlyList<IReadOnlyList<double>> SvmObjectives, int SvmPositives, int SvmNegatives,
     int RegressionExamples, double FineTuneSeconds, double LinearSeconds);
 
 /// <summary>
@@ -55,6 +55,9 @@ public static class RcnnTraining
         }
     }
 
+    /// <summary>The checkpoint module holding the SVMs and box regressors, beside the network's <c>model</c>.</summary>
+    public const string LinearModule = "linear";
+
     /// <summary>Trains all three stages and returns the detector.</summary>
     /// <param name="train">Training images with proposals.</param>
     /// <param name="validation">Validation images with proposals (fine-tuning's best epoch), or null.</param>
@@ -64,6 +67,10 @@ public static class RcnnTraining
     /// <param name="proposals">Proposal source name (stored in the checkpoint).</param>
     /// <param name="device">Where to train.</param>
     /// <param name="log">Progress lines, or null.</param>
+    /// <remarks>
+    /// The SVMs and box regressors are trained on the features of the run's model checkpoint (<c>best.ckpt</c> when
+    /// validation picked one, else <c>last.ckpt</c>) and added to it, so that one file is the whole detector.
+    /// </remarks>
     public static (RcnnDetector Detector, RcnnStages Stages) Train(IReadOnlyList<DetectionImage> train, IReadOnlyList<DetectionImage>? validation,
         IReadOnlyList<string> classNames, RcnnOptions o, TrainingOptions training, string? proposals, Device device, TextWriter? log = null)
     {
@@ -73,8 +80,7 @@ public static class RcnnTraining
         int k = classNames.Count;
         var network = new RcnnNetwork(k, o.PoolSize, o.HiddenSize);
         network.to(device);
-        var spec = new DetectorSpec("rcnn", classNames, network.Backbone.Widths.ToArray(), RcnnDetector.Settings(o), proposals);
-        var tOptions = training with { ModelDescription = spec.ToJson() };
+        var tOptions = training with { Card = Detectors.Card("rcnn", classNames, network.Backbone.Widths, o, proposals) };
 
         // Stage 1: fine-tuning as a (K+1)-way region classifier.
         var sw = Stopwatch.StartNew();
@@ -83,6 +89,10 @@ public static class RcnnTraining
         var result = trainer.Fit(epoch => FineTuneBatches(train, o, training.Seed, epoch),
             validation is null || validation.Count == 0 ? null : () => FineTuneBatches(validation, o, training.Seed, 0));
         double fineTune = sw.Elapsed.TotalSeconds;
+        // The model the run folder stands for is best.ckpt when validation picked one, else last.ckpt: the SVMs and
+        // regressors are trained on that network's features and stored beside it, so the file is the whole detector.
+        string? modelFile = result.BestCheckpoint ?? result.LastCheckpoint;
+        if (result.Succeeded && result.BestCheckpoint is { } bestFile) Core.Checkpoint.LoadModule(bestFile, network);
         network.eval();
         var linear = new RcnnLinearModels(k, network.FeatureSize);
         var detector = new RcnnDetector(network, linear, classNames, o);
@@ -171,16 +181,9 @@ public static class RcnnTraining
         }
         foreach (var t in reg) t.Dispose();
         linear.to(device);
+        if (modelFile is not null) Core.Checkpoint.AddModules(modelFile, new Dictionary<string, nn.Module> { [LinearModule] = linear });
         var stages = new RcnnStages(result, objectives, positives, negativePool.Count, regExamples, fineTune, sw.Elapsed.TotalSeconds);
         log?.WriteLine($"[rcnn] SVMs on {positives} positives and {negativePool.Count} pooled negatives, box regression on {regExamples} proposals, {stages.LinearSeconds:F0} s");
         return (detector, stages);
-    }
-
-    /// <summary>Saves a trained R-CNN (network and linear models) with its description, atomically.</summary>
-    public static void Save(string path, RcnnDetector detector, int epoch, string? proposals)
-    {
-        var spec = new DetectorSpec("rcnn", detector.ClassNames, detector.Network.Backbone.Widths.ToArray(), RcnnDetector.Settings(detector.Options), proposals);
-        Core.Checkpoint.Save(path, epoch, new Dictionary<string, nn.Module> { ["model"] = detector.Network, ["linear"] = detector.Linear },
-            metadata: new JsonObject { ["model"] = spec.ToJson() });
     }
 }

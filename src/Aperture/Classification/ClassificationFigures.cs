@@ -1,10 +1,9 @@
-using Aperture.Classification;
 using Aperture.Data;
 using Aperture.Imaging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Aperture.Reports;
+namespace Aperture.Classification;
 
 /// <summary>The pictures of a classification run, written as PNGs into one folder.</summary>
 /// <param name="Curves">Learning curves: train/val loss and accuracy per epoch.</param>

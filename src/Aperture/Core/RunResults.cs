@@ -1,0 +1,18 @@
+using System.Text.Json;
+
+namespace Aperture.Core;
+
+/// <summary>The <c>results.json</c> every run writes into its folder (and <c>--json</c> prints): snake_case, indented.</summary>
+public static class RunResults
+{
+    /// <summary>The serializer settings of results files.</summary>
+    public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    /// <summary>Writes <paramref name="results"/> as <c>folder/results.json</c>, atomically; returns the path.</summary>
+    public static string Write<T>(string folder, T results)
+    {
+        string path = Path.Combine(folder, "results.json");
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(results, Json));
+        return path;
+    }
+}

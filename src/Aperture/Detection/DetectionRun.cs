@@ -1,0 +1,131 @@
+using System.Text.Json.Serialization;
+using Aperture.Core;
+using Aperture.Training;
+using static TorchSharp.torch;
+
+namespace Aperture.Detection;
+
+/// <summary>What a detection run is asked to do; unset values come from the method's <see cref="IDetectorMethod.Recipe"/>.</summary>
+public sealed record DetectionSettings
+{
+    /// <summary>Method name, one of <see cref="Detectors.Names"/>.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Run folder: checkpoints (the model), metrics, example PNGs, <c>results.json</c>.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Seed of initialisation, sampling and order.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Which recipe of the method.</summary>
+    public RunBudget Budget { get; init; } = RunBudget.Default;
+
+    /// <summary>Epochs, or null for the recipe's.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>Learning rate, or null for the recipe's.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Optimizer, or null for the recipe's.</summary>
+    public OptimizerKind? Optimizer { get; init; }
+
+    /// <summary>Changes to the method's options, <c>name=value</c> (see <see cref="DetectorRecipe.With"/>).</summary>
+    public IReadOnlyList<string> Set { get; init; } = [];
+
+    /// <summary>Continue from the run folder's last checkpoint.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>How training shows progress.</summary>
+    public ProgressMode Progress { get; init; } = ProgressMode.Auto;
+
+    /// <summary>Where progress lines go (null: the console).</summary>
+    public TextWriter? Log { get; init; }
+
+    /// <summary>Write TensorBoard event files.</summary>
+    public bool TensorBoard { get; init; } = true;
+
+    /// <summary>Example images drawn for the best and for the worst test images.</summary>
+    public int Examples { get; init; } = 8;
+}
+
+/// <summary>One class's VOC AP at IoU 0.5 (null where the test images hold none of it).</summary>
+/// <param name="Class">Class name.</param>
+/// <param name="Ap">Average precision.</param>
+public sealed record ClassAp(string Class, double? Ap);
+
+/// <summary>What a detection run measured, as written to <c>results.json</c>.</summary>
+/// <param name="Method">Method name.</param>
+/// <param name="Data">Dataset folder.</param>
+/// <param name="TrainImages">Training images.</param>
+/// <param name="ValidationImages">Validation images.</param>
+/// <param name="TestImages">Test images scored.</param>
+/// <param name="Epochs">Epochs completed (R-CNN: fine-tuning epochs).</param>
+/// <param name="Proposals">Proposal source, or null.</param>
+/// <param name="VocMap50">VOC mAP at IoU 0.5.</param>
+/// <param name="CocoMap">COCO mAP over IoU 0.50:0.95.</param>
+/// <param name="PerClassAp50">VOC AP per class.</param>
+/// <param name="MsPerImage">Detection time per image, proposals excluded.</param>
+/// <param name="ProposalMsPerImage">Proposal time per image.</param>
+/// <param name="MsPerImageWithProposals">Both.</param>
+/// <param name="TrainSeconds">Training time, all stages.</param>
+/// <param name="Stages">The method's account of stages after the trainer's epochs (R-CNN's SVMs), or null.</param>
+/// <param name="Checkpoint">The model file (what <c>aperture detect</c> loads from the run folder; what was scored).</param>
+/// <param name="Figures">Example PNGs: best and worst test images.</param>
+public sealed record DetectionResults(string Method, string Data, int TrainImages, int ValidationImages, int TestImages, int Epochs, string? Proposals,
+    double VocMap50, double CocoMap, IReadOnlyList<ClassAp> PerClassAp50, double MsPerImage, double ProposalMsPerImage, double MsPerImageWithProposals,
+    double TrainSeconds, object? Stages, string Checkpoint, IReadOnlyList<string> Figures);
+
+/// <summary>A finished detection run: the trained detector as loaded from its run folder, its test score and results.</summary>
+/// <param name="Trained">What training returned (the method's stages included).</param>
+/// <param name="Detector">The detector loaded back from the run folder — the one scored.</param>
+/// <param name="Score">Accuracy, speed and detections on the test images (the caller disposes the detections).</param>
+/// <param name="Results">The results file's content.</param>
+public sealed record DetectionOutcome(TrainedDetector Trained, IObjectDetector Detector, DetectorScore Score, DetectionResults Results);
+
+/// <summary>
+/// The detection run, written once for <c>aperture train detect</c> and the report's chapter: train a registered method
+/// on <see cref="DetectionData"/>, load the model back from the run folder (so what is scored is what is saved),
+/// score it on the test images, draw its best and worst images and write <c>results.json</c>.
+/// </summary>
+public static class DetectionRun
+{
+    /// <summary>Runs it.</summary>
+    /// <param name="settings">Method, folder, budget and overrides.</param>
+    /// <param name="data">Images (with proposals attached when the method needs them).</param>
+    /// <param name="device">Where to train.</param>
+    /// <exception cref="TrainingStoppedException">Training diverged; the last good checkpoint is kept.</exception>
+    /// <exception cref="ArgumentException">Unknown method or option, or proposals missing.</exception>
+    public static DetectionOutcome Execute(DetectionSettings settings, DetectionData data, Device device)
+    {
+        var method = Detectors.Find(settings.Method);
+        if (method.UsesProposals && data.ProposalName is null)
+            throw new ArgumentException($"{method.Name} needs proposals: attach them to the data first (DetectionData.AttachProposals)");
+        var recipe = method.Recipe(settings.Budget).With(settings.Set);
+        var training = new TrainingOptions
+        {
+            Epochs = settings.Epochs ?? recipe.Epochs, Optimizer = settings.Optimizer ?? recipe.Optimizer, LearningRate = settings.LearningRate ?? recipe.LearningRate,
+            Seed = settings.Seed, OutputDirectory = settings.OutputDirectory, Resume = settings.Resume, Progress = settings.Progress, Log = settings.Log,
+            TensorBoard = settings.TensorBoard,
+        };
+        training.Validate();
+        settings.Log?.WriteLine($"[{method.Name}] training for {training.Epochs} epochs on {data.Train.Count} images");
+        var trained = method.Train(new DetectorTrainingData(data.Train, data.Validation, data.ClassNames, method.UsesProposals ? data.ProposalName : null),
+            recipe.Options, training, device, settings.Log);
+        if (!trained.Result.Succeeded) throw new TrainingStoppedException(trained.Result.Message);
+
+        string checkpoint = RunFolder.Checkpoint(settings.OutputDirectory);
+        var (detector, _, _) = Detectors.Load(checkpoint, device);
+        var score = DetectorEvaluation.Evaluate(detector, data.Test, method.UsesProposals ? data.ProposalMs : 0);
+        string good = Path.Combine(settings.OutputDirectory, "detections-good.png"), bad = Path.Combine(settings.OutputDirectory, "detections-bad.png");
+        DetectionExamples.Write(good, score, data.Test, data.ClassNames, settings.Examples, worst: false, method.DisplayThreshold);
+        DetectionExamples.Write(bad, score, data.Test, data.ClassNames, settings.Examples, worst: true, method.DisplayThreshold);
+        var results = new DetectionResults(method.Name, Path.GetFullPath(data.Root), data.Train.Count, data.Validation.Count, data.Test.Count,
+            trained.Result.EpochsCompleted, method.UsesProposals ? data.ProposalName : null, score.VocMap, score.CocoMap,
+            data.ClassNames.Select((c, i) => new ClassAp(c, double.IsNaN(score.PerClassAp[i]) ? null : score.PerClassAp[i])).ToList(),
+            score.DetectMs, method.UsesProposals ? data.ProposalMs : 0, score.TotalMs,
+            trained.Result.History.Sum(h => h.Seconds) + trained.ExtraSeconds, trained.Stages, checkpoint, [good, bad]);
+        RunResults.Write(settings.OutputDirectory, results);
+        settings.Log?.WriteLine($"[{method.Name}] VOC mAP@0.5 {score.VocMap:F3}, COCO mAP {score.CocoMap:F3}, {score.DetectMs:F1} ms/image");
+        return new DetectionOutcome(trained, detector, score, results);
+    }
+}

@@ -1,0 +1,47 @@
+using Aperture.Core;
+using TorchSharp;
+using Aperture.Training;
+using static TorchSharp.torch;
+
+namespace Aperture.Detection.FastRcnn;
+
+/// <summary>Fast R-CNN (Girshick, ICCV 2015) in the <see cref="Detectors"/> registry (see <see cref="FastRcnnTraining"/>).</summary>
+public sealed class FastRcnnMethod : IDetectorMethod
+{
+    /// <inheritdoc/>
+    public string Name => "fast-rcnn";
+
+    /// <inheritdoc/>
+    public string Description => "Fast R-CNN (Girshick 2015): one conv pass per image, RoI pooling (or RoI Align: --set roi_align=true), softmax and smooth-L1 box regression";
+
+    /// <inheritdoc/>
+    public bool UsesProposals => true;
+
+    /// <inheritdoc/>
+    public double DisplayThreshold => 0.5;
+
+    /// <inheritdoc/>
+    public DetectorRecipe Recipe(RunBudget budget) => budget switch
+    {
+        RunBudget.Quick => new(2, OptimizerKind.Adam, 1e-3, new FastRcnnOptions { TestProposals = 300 }),
+        RunBudget.Report => new(5, OptimizerKind.Adam, 1e-3, new FastRcnnOptions()),
+        _ => new(8, OptimizerKind.Adam, 1e-3, new FastRcnnOptions()),
+    };
+
+    /// <inheritdoc/>
+    public TrainedDetector Train(DetectorTrainingData data, object options, TrainingOptions training, Device device, TextWriter? log)
+    {
+        var (detector, result) = FastRcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (FastRcnnOptions)options, training, data.Proposals, device);
+        return new TrainedDetector(detector, result);
+    }
+
+    /// <inheritdoc/>
+    public IObjectDetector Load(string checkpoint, ModelCard card, Device device)
+    {
+        var o = card.SettingsAs<FastRcnnOptions>();
+        var net = new FastRcnnNetwork(card.ClassNames.Count, o.PoolSize, o.HiddenSize, o.RoiAlign, card.Widths);
+        Checkpoint.LoadModule(checkpoint, net);
+        net.to(device);
+        return new FastRcnnDetector(net, card.ClassNames, o);
+    }
+}

@@ -1,0 +1,52 @@
+using Aperture.Core;
+using TorchSharp;
+using Aperture.Training;
+using static TorchSharp.torch;
+
+namespace Aperture.Detection.Rcnn;
+
+/// <summary>R-CNN (Girshick et al., CVPR 2014) in the <see cref="Detectors"/> registry (see <see cref="RcnnTraining"/>).</summary>
+public sealed class RcnnMethod : IDetectorMethod
+{
+    /// <inheritdoc/>
+    public string Name => "rcnn";
+
+    /// <inheritdoc/>
+    public string Description => "R-CNN (Girshick et al. 2014): warped proposals, fine-tuned CNN features, one-vs-rest SVMs, box regression";
+
+    /// <inheritdoc/>
+    public bool UsesProposals => true;
+
+    /// <inheritdoc/>
+    public double DisplayThreshold => 0.0;
+
+    /// <inheritdoc/>
+    public DetectorRecipe Recipe(RunBudget budget) => budget switch
+    {
+        RunBudget.Quick => new(1, OptimizerKind.Adam, 1e-3,
+            new RcnnOptions { RegionsPerImage = 16, SvmImages = 60, SvmProposalsPerImage = 24, TestProposals = 300 }),
+        RunBudget.Report => new(3, OptimizerKind.Adam, 1e-3, new RcnnOptions { SvmImages = 200, SvmProposalsPerImage = 48 }),
+        _ => new(2, OptimizerKind.Adam, 1e-3, new RcnnOptions()),
+    };
+
+    /// <inheritdoc/>
+    public TrainedDetector Train(DetectorTrainingData data, object options, TrainingOptions training, Device device, TextWriter? log)
+    {
+        var (detector, stages) = RcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (RcnnOptions)options, training, data.Proposals, device, log);
+        return new TrainedDetector(detector, stages.FineTuning, stages.LinearSeconds, stages);
+    }
+
+    /// <inheritdoc/>
+    public IObjectDetector Load(string checkpoint, ModelCard card, Device device)
+    {
+        var o = card.SettingsAs<RcnnOptions>();
+        int k = card.ClassNames.Count;
+        var net = new RcnnNetwork(k, o.PoolSize, o.HiddenSize, card.Widths);
+        var linear = new RcnnLinearModels(k, net.FeatureSize);
+        Checkpoint.LoadModule(checkpoint, net);
+        Checkpoint.LoadModule(checkpoint, linear, RcnnTraining.LinearModule);
+        net.to(device);
+        linear.to(device);
+        return new RcnnDetector(net, linear, card.ClassNames, o);
+    }
+}
