@@ -6,6 +6,7 @@ using Aperture.Data.Formats;
 using Aperture.Data.Scenes;
 using Aperture.Detection;
 using Aperture.Imaging;
+using Aperture.Ops;
 using Aperture.Training;
 using static TorchSharp.torch;
 
