@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Aperture.Detection;
 using Aperture.Imaging;
+using Aperture.Ops;
 using SkiaSharp;
 using static TorchSharp.torch;
 

@@ -4,6 +4,7 @@ using Aperture.Data;
 using Aperture.Data.Formats;
 using Aperture.Detection;
 using Aperture.Imaging;
+using Aperture.Ops;
 using Aperture.Training;
 using static TorchSharp.torch;
 

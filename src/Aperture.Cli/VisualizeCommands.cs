@@ -6,6 +6,7 @@ using Aperture.Data;
 using Aperture.Imaging;
 using Aperture.Localization;
 using Aperture.Nn;
+using Aperture.Ops;
 using Aperture.Training;
 using Aperture.Visualization;
 using TorchSharp;
@@ -290,7 +291,7 @@ internal static class VisualizeCommands
                     tiles.Add(ClassActivationMap.Draw(img, map, box));
                     float p = probs[c].item<float>();
                     captions.Add(Caption.Plain($"{names[c]} {p:0.00}"));
-                    entries.Add(new { @class = names[c], probability = p, box = box is ImageBox b ? new[] { b.X1, b.Y1, b.X2, b.Y2 } : null });
+                    entries.Add(new { @class = names[c], probability = p, box = box is Box b ? new[] { b.X1, b.Y1, b.X2, b.Y2 } : null });
                 }
                 string png = Path.Combine(m.OutDir, $"{how}_{Path.GetFileNameWithoutExtension(path)}.png");
                 ImageTensor.Write(png, ImageGrid.Tile(stack(tiles.Select(t => t.to_type(ScalarType.Byte)).ToArray()), tiles.Count, 2, Math.Max(1, 168 / m.Spec.InputSize), captions));

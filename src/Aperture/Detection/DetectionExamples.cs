@@ -1,4 +1,5 @@
 using Aperture.Imaging;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection;
@@ -22,7 +23,7 @@ public static class DetectionExamples
             if (s[i] < threshold) continue;
             kept++;
             for (int j = 0; j < gl.Length; j++)
-                if (!taken[j] && gl[j] == l[i] && DetectionMetrics.Overlap(b, i, g, j) >= 0.5) { taken[j] = true; tp++; break; }
+                if (!taken[j] && gl[j] == l[i] && BoxList.At(b, i).Iou(BoxList.At(g, j)) >= 0.5) { taken[j] = true; tp++; break; }
         }
         return kept + gl.Length == 0 ? 1 : 2.0 * tp / (kept + gl.Length);
     }

@@ -1,4 +1,5 @@
 using Aperture.Data.Formats;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection;
@@ -31,7 +32,7 @@ public sealed class DetectionImage : IDisposable
     {
         if (boxes.dim() != 2 || boxes.shape[1] != 4)
             throw new ArgumentException($"image '{id}': ground-truth boxes must be [G, 4], got [{string.Join(", ", boxes.shape)}]");
-        Detection.Boxes.Validate(boxes, width, height, $"image '{id}' ground truth");
+        Ops.Boxes.Validate(boxes, width, height, $"image '{id}' ground truth");
     }
 
     /// <summary>Image id (file stem).</summary>
@@ -64,9 +65,8 @@ public sealed class DetectionImage : IDisposable
         if (proposals.dim() != 2 || proposals.shape[1] != 4)
             throw new ArgumentException($"image '{Id}': proposals must be [P, 4], got [{string.Join(", ", proposals.shape)}]");
         using var scope = NewDisposeScope();
-        var p = Detection.Boxes.Clip(proposals.to_type(ScalarType.Float32).cpu(), Width, Height);
-        var keep = p[.., 2].sub(p[.., 0]).ge(2).logical_and(p[.., 3].sub(p[.., 1]).ge(2));
-        var kept = p.index(keep).contiguous();
+        var p = Ops.Boxes.Clip(proposals.to_type(ScalarType.Float32).cpu(), Width, Height);
+        var kept = p.index_select(0, Ops.Boxes.RemoveSmall(p, 2)).contiguous();
         Proposals?.Dispose();
         Proposals = kept.DetachFromDisposeScope();
     }

@@ -1,3 +1,4 @@
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection;
@@ -6,7 +7,11 @@ namespace Aperture.Detection;
 /// <param name="Boxes">Boxes <c>[K, 4]</c> (x1, y1, x2, y2) in pixels.</param>
 /// <param name="Scores">Confidence per box <c>[K]</c>.</param>
 /// <param name="Labels">Class index per box <c>[K]</c>.</param>
-public sealed record ImageDetections(Tensor Boxes, Tensor Scores, Tensor Labels);
+public sealed record ImageDetections(Tensor Boxes, Tensor Scores, Tensor Labels)
+{
+    /// <summary>No detections: boxes <c>[0, 4]</c> float32, scores <c>[0]</c> float32, labels <c>[0]</c> int64.</summary>
+    public static ImageDetections Empty() => new(zeros(0, 4), zeros(0), zeros(0, dtype: ScalarType.Int64));
+}
 
 /// <summary>Ground truth in one image: boxes <c>[G, 4]</c>, labels <c>[G]</c> int64 and an optional "difficult" flag per box (bool <c>[G]</c>).</summary>
 /// <param name="Boxes">Boxes <c>[G, 4]</c> (x1, y1, x2, y2) in pixels.</param>
@@ -70,7 +75,7 @@ public static class DetectionMetrics
                 for (int g = 0; g < im.GtLabels.Length; g++)
                 {
                     if (im.GtLabels[g] != c) continue;
-                    double o = Overlap(im.DetBoxes, d, im.GtBoxes, g);
+                    double o = BoxList.At(im.DetBoxes, d).Iou(BoxList.At(im.GtBoxes, g));
                     if (o > best) { best = o; jbest = g; }
                 }
                 if (jbest >= 0 && best > iouThreshold)
@@ -127,7 +132,7 @@ public static class DetectionMetrics
                         {
                             if (matched[gi]) continue;
                             if (m >= 0 && !im.GtDifficult[gIdx[m]] && im.GtDifficult[gIdx[gi]]) break;
-                            double o = Overlap(im.DetBoxes, d, im.GtBoxes, gIdx[gi]);
+                            double o = BoxList.At(im.DetBoxes, d).Iou(BoxList.At(im.GtBoxes, gIdx[gi]));
                             if (o < best) continue;
                             best = o; m = gi;
                         }
@@ -204,16 +209,6 @@ public static class DetectionMetrics
             ap += p / 11;
         }
         return ap;
-    }
-
-    internal static double Overlap(float[] a, int i, float[] b, int j)
-    {
-        double w = Math.Max(0, Math.Min(a[4 * i + 2], b[4 * j + 2]) - Math.Max(a[4 * i], b[4 * j]));
-        double h = Math.Max(0, Math.Min(a[4 * i + 3], b[4 * j + 3]) - Math.Max(a[4 * i + 1], b[4 * j + 1]));
-        double inter = w * h;
-        double union = (double)(a[4 * i + 2] - a[4 * i]) * (a[4 * i + 3] - a[4 * i + 1])
-            + (double)(b[4 * j + 2] - b[4 * j]) * (b[4 * j + 3] - b[4 * j + 1]) - inter;
-        return union > 0 ? inter / union : 0;
     }
 
     private static double MeanOf(double[] ap)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Aperture.Core;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection;

@@ -1,3 +1,4 @@
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection;
@@ -25,7 +26,7 @@ public static class ProposalMetrics
         var best = new double[g.Length / 4];
         for (int j = 0; j < best.Length; j++)
             for (int i = 0; i < k; i++)
-                best[j] = Math.Max(best[j], DetectionMetrics.Overlap(p, i, g, j));
+                best[j] = Math.Max(best[j], BoxList.At(p, i).Iou(BoxList.At(g, j)));
         return best;
     }
 

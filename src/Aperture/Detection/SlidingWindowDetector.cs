@@ -1,6 +1,5 @@
 using Aperture.Data;
-using Aperture.Detection.FastRcnn;
-using Aperture.Detection.Rcnn;
+using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -145,7 +144,7 @@ public sealed class SlidingWindowDetector : IObjectDetector
             allBoxes.Add(boxes);
             allScores.Add(map.narrow(0, 1, k).reshape(k, -1).t());
         }
-        if (allBoxes.Count == 0) return FastRcnnDetector.Empty().Move();
+        if (allBoxes.Count == 0) return ImageDetections.Empty().Move();
         return PerClassNms.Apply(cat(allBoxes, 0), cat(allScores, 0), Options.ScoreThreshold, Options.NmsIou, Options.MaxDetections, w, h).Move();
     }
 
@@ -180,7 +179,7 @@ public sealed class SlidingWindowDetector : IObjectDetector
                         float cx = gt[4 * j] + bw / 2 + (float)(J() * bw), cy = gt[4 * j + 1] + bh / 2 + (float)(J() * bh);
                         float nw = bw * (float)Math.Exp(J()), nh = bh * (float)Math.Exp(J());
                         var cand = new[] { cx - nw / 2, cy - nh / 2, cx + nw / 2, cy + nh / 2 };
-                        if (DetectionMetrics.Overlap(cand, 0, gt, j) >= o.PositiveIou) { windows.AddRange(cand); labels.Add(gl[j] + 1); break; }
+                        if (BoxList.At(cand, 0).Iou(BoxList.At(gt, j)) >= o.PositiveIou) { windows.AddRange(cand); labels.Add(gl[j] + 1); break; }
                     }
                 }
                 for (int n = 0, attempt = 0; n < o.NegativesPerImage && attempt < 50 * o.NegativesPerImage; attempt++)
@@ -189,7 +188,7 @@ public sealed class SlidingWindowDetector : IObjectDetector
                     float x0 = (float)(rng.NextDouble() * Math.Max(1, im.Width - sw)), y0 = (float)(rng.NextDouble() * Math.Max(1, im.Height - sh));
                     var cand = new[] { x0, y0, x0 + (float)sw, y0 + (float)sh };
                     bool bg = true;
-                    for (int j = 0; j < g && bg; j++) bg = DetectionMetrics.Overlap(cand, 0, gt, j) < o.NegativeIou;
+                    for (int j = 0; j < g && bg; j++) bg = BoxList.At(cand, 0).Iou(BoxList.At(gt, j)) < o.NegativeIou;
                     if (!bg) continue;
                     windows.AddRange(cand); labels.Add(0); n++;
                 }

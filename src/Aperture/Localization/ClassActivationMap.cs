@@ -1,5 +1,6 @@
 using Aperture.Classification;
 using Aperture.Imaging;
+using Aperture.Ops;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -103,11 +104,11 @@ public static class ClassActivationMap
     /// <param name="box">A box to draw (x1, y1, x2, y2), or null.</param>
     /// <param name="alpha">Heatmap opacity.</param>
     /// <returns><c>uint8</c> RGB <c>[3, H, W]</c>.</returns>
-    public static Tensor Draw(Tensor image, Tensor map, ImageBox? box = null, double alpha = 0.5)
+    public static Tensor Draw(Tensor image, Tensor map, Box? box = null, double alpha = 0.5)
     {
         using var scope = NewDisposeScope();
         var drawn = Overlay.Heatmap(image, map, alpha, ColorMap.Turbo);
-        if (box is ImageBox b)
+        if (box is Box b)
             drawn = BoxDrawing.Draw(drawn, tensor(new float[] { (float)b.X1, (float)b.Y1, (float)b.X2, (float)b.Y2 }, new long[] { 1, 4 }),
                 style: new BoxStyle { ShowLabels = false, Color = SkiaSharp.SKColors.White, LineWidth = 1 });
         return drawn.MoveToOuterDisposeScope();

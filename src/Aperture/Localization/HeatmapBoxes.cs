@@ -1,3 +1,4 @@
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Localization;
@@ -18,7 +19,7 @@ public static class HeatmapBoxes
     /// <param name="heatmap">The map <c>[H, W]</c>, any real dtype, upsampled to the image size first.</param>
     /// <param name="fraction">Threshold as a fraction of the maximum, in (0, 1].</param>
     /// <returns>The box in the map's pixels (x2, y2 exclusive), or null if the maximum is not positive and finite.</returns>
-    public static ImageBox? FromHeatmap(Tensor heatmap, double fraction = PaperThreshold)
+    public static Box? FromHeatmap(Tensor heatmap, double fraction = PaperThreshold)
     {
         if (heatmap.dim() != 2) throw new ArgumentException($"heatmap must be [H, W], got [{string.Join(", ", heatmap.shape)}]");
         if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "fraction must be in (0, 1]");
@@ -64,6 +65,6 @@ public static class HeatmapBoxes
                 best = current; bestSize = size; bestBox = (x1, y1, x2 + 1, y2 + 1);
             }
         }
-        return best < 0 ? null : new ImageBox(bestBox.X1, bestBox.Y1, bestBox.X2, bestBox.Y2);
+        return best < 0 ? null : new Box(bestBox.X1, bestBox.Y1, bestBox.X2, bestBox.Y2);
     }
 }

@@ -1,3 +1,5 @@
+using Aperture.Ops;
+
 namespace Aperture.Localization;
 
 /// <summary>
@@ -58,14 +60,14 @@ public sealed class LocalizationScore
     /// <param name="width">Image width in pixels (for the baselines).</param>
     /// <param name="height">Image height in pixels.</param>
     /// <returns>Whether the predicted box is correct.</returns>
-    public bool Add(int predictedClass, ImageBox? predictedBox, IReadOnlyList<(ImageBox Box, int Class)> truth, int width, int height)
+    public bool Add(int predictedClass, Box? predictedBox, IReadOnlyList<(Box Box, int Class)> truth, int width, int height)
     {
         if (truth.Count == 0) throw new ArgumentException("an image to score needs at least one true object");
         if (width <= 0 || height <= 0) throw new ArgumentException($"image size {width}x{height} must be positive");
         double cw = width * CentreFraction, ch = height * CentreFraction;
-        var centre = new ImageBox((width - cw) / 2, (height - ch) / 2, (width + cw) / 2, (height + ch) / 2);
-        var full = new ImageBox(0, 0, width, height);
-        bool ok = predictedBox is ImageBox b && Matches(b, predictedClass, truth);
+        var centre = new Box((float)((width - cw) / 2), (float)((height - ch) / 2), (float)((width + cw) / 2), (float)((height + ch) / 2));
+        var full = new Box(0, 0, width, height);
+        bool ok = predictedBox is Box b && Matches(b, predictedClass, truth);
         Count++;
         if (ok) Correct++;
         if (Matches(centre, predictedClass, truth)) CentreCorrect++;
@@ -73,6 +75,6 @@ public sealed class LocalizationScore
         return ok;
     }
 
-    private bool Matches(ImageBox box, int cls, IReadOnlyList<(ImageBox Box, int Class)> truth) =>
-        truth.Any(t => (_classAgnostic || t.Class == cls) && box.IoU(t.Box) >= IoUThreshold);
+    private bool Matches(Box box, int cls, IReadOnlyList<(Box Box, int Class)> truth) =>
+        truth.Any(t => (_classAgnostic || t.Class == cls) && box.Iou(t.Box) >= IoUThreshold);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Aperture.Core;
 using Aperture.Data.Scenes;
 using Aperture.Imaging;
+using Aperture.Ops;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -53,7 +54,7 @@ public static class WeaklySupervisedFigures
                 tiles.Add(WithTruth(s.ImageTensor(), s, null, model.ClassNames));
                 captions.Add(Caption.Plain(string.Join(", ", s.Objects.Select(o => o.ClassName).Distinct())));
                 var p = top[i][0];
-                bool ok = p.Box is ImageBox b && s.Objects.Any(o => o.ClassId == p.Class && b.IoU(ToImageBox(o.Box)) >= 0.5);
+                bool ok = p.Box is Box b && s.Objects.Any(o => o.ClassId == p.Class && b.Iou(o.Box) >= 0.5);
                 tiles.Add(WithTruth(ClassActivationMap.Draw(s.ImageTensor(), p.Cam, p.Box), s, p.Class, model.ClassNames));
                 captions.Add(new Caption($"{p.Name} {p.Probability:0.00} {(ok ? "right" : "wrong")}", ok ? Caption.Right : Caption.Wrong));
             }
@@ -101,5 +102,4 @@ public static class WeaklySupervisedFigures
         return BoxDrawing.Draw(image, boxes, labels, names, style: new BoxStyle { LineWidth = 1, FontSize = 9 });
     }
 
-    private static ImageBox ToImageBox(Data.Box b) => new(b.X1, b.Y1, b.X2, b.Y2);
 }

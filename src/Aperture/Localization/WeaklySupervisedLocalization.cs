@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Aperture.Classification;
 using Aperture.Data;
 using Aperture.Data.Scenes;
+using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -208,8 +209,8 @@ public static class WeaklySupervisedLocalization
     }
 
     /// <summary>The true objects of a scene as (box, class) pairs, the form <see cref="LocalizationScore.Add"/> takes.</summary>
-    public static IReadOnlyList<(ImageBox Box, int Class)> Truth(Scene scene) =>
-        scene.Objects.Select(o => (new ImageBox(o.Box.X1, o.Box.Y1, o.Box.X2, o.Box.Y2), o.ClassId)).ToList();
+    public static IReadOnlyList<(Box Box, int Class)> Truth(Scene scene) =>
+        scene.Objects.Select(o => (o.Box, o.ClassId)).ToList();
 }
 
 /// <summary>What <see cref="WeaklySupervisedLocalization.Train"/> returns.</summary>
@@ -238,4 +239,4 @@ public sealed record WeaklySupervisedEvaluation(LocalizationScore TopClass, Loca
 /// <param name="Box">The CAM box (null when none).</param>
 /// <param name="ClassPresent">Whether the class is in the scene.</param>
 /// <param name="Correct">Whether the box matches a true box of the class at the IoU threshold.</param>
-public sealed record SceneOutcome(int SceneIndex, int PredictedClass, float Probability, ImageBox? Box, bool ClassPresent, bool Correct);
+public sealed record SceneOutcome(int SceneIndex, int PredictedClass, float Probability, Box? Box, bool ClassPresent, bool Correct);

@@ -1,5 +1,6 @@
 using Aperture.Classification;
 using Aperture.Core;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Localization;
@@ -109,4 +110,4 @@ public sealed record WeaklySupervisedModel(VggGap Network, IReadOnlyList<string>
 /// <param name="Probability">The sigmoid score of the class (multi-label: independent per class).</param>
 /// <param name="Cam">The class activation map upsampled to the scene, <c>[H, W]</c> float.</param>
 /// <param name="Box">The box from the map by the 20% rule, or null when the map has no positive value.</param>
-public sealed record LocalizedClass(int Class, string Name, float Probability, Tensor Cam, ImageBox? Box);
+public sealed record LocalizedClass(int Class, string Name, float Probability, Tensor Cam, Box? Box);

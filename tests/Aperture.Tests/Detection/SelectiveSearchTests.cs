@@ -1,4 +1,5 @@
 using Aperture.Detection;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Tests.Detection;

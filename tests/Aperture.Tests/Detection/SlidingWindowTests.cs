@@ -1,4 +1,5 @@
 using Aperture.Detection;
+using Aperture.Ops;
 using Aperture.Tests.Data;
 using Aperture.Training;
 using static TorchSharp.torch;
@@ -39,7 +40,7 @@ public class SlidingWindowTests
             var d = det.Detect(test.Image);
             Assert.True(d.Boxes.shape[0] > 0);
             var top = Boxes.ToArray(d.Boxes);
-            if (DetectionMetrics.Overlap(top, 0, planted, 0) >= 0.5) hits++;
+            if (BoxList.At(top, 0).Iou(BoxList.At(planted, 0)) >= 0.5) hits++;
         }
         Assert.True(hits >= 4, $"the best window covered the planted square in only {hits} of 5 images");
         foreach (var im in train) im.Dispose();

@@ -1,5 +1,6 @@
 using Aperture.Classification;
 using Aperture.Localization;
+using Aperture.Ops;
 using Aperture.Tests.Visualization;
 using static TorchSharp.torch;
 
@@ -84,7 +85,7 @@ public class ClassActivationMapTests
         Assert.All(maps, m => Assert.Equal(7, Assert.Single(m).Class));
         var e = Assert.Throws<ArgumentException>(() => ClassActivationMap.Compute(net, x, chosenClass: 10, classNames: FashionMnistNames));
         Assert.Contains("9 (Ankle boot)", e.Message);
-        var drawn = ClassActivationMap.Draw(x[0], maps[0][0].Map, new ImageBox(3, 4, 20, 25));
+        var drawn = ClassActivationMap.Draw(x[0], maps[0][0].Map, new Box(3, 4, 20, 25));
         Assert.Equal(new long[] { 3, 28, 28 }, drawn.shape);
     }
 

@@ -1,4 +1,5 @@
 using Aperture.Localization;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Tests.Localization;
@@ -14,11 +15,11 @@ public class HeatmapBoxesTests
         map[10..16, 12..25] = 3;       // large, dimmer blob: 78 pixels, above 20% of 10
         map[0, 29] = 1.9f;             // below the threshold (2.0)
         var box = HeatmapBoxes.FromHeatmap(map);
-        Assert.Equal(new ImageBox(12, 10, 25, 16), box);
+        Assert.Equal(new Box(12, 10, 25, 16), box);
         map[10..16, 12..25] = 1.99f;   // now below 20%: the bright blob wins
-        Assert.Equal(new ImageBox(3, 2, 6, 5), HeatmapBoxes.FromHeatmap(map));
+        Assert.Equal(new Box(3, 2, 6, 5), HeatmapBoxes.FromHeatmap(map));
         map[10..16, 12..25] = 2.0f;    // exactly 20% counts
-        Assert.Equal(new ImageBox(12, 10, 25, 16), HeatmapBoxes.FromHeatmap(map));
+        Assert.Equal(new Box(12, 10, 25, 16), HeatmapBoxes.FromHeatmap(map));
     }
 
     [Fact]
@@ -28,9 +29,9 @@ public class HeatmapBoxesTests
         var map = zeros(10, 10);
         for (int i = 0; i < 6; i++) map[i + 2, i + 1] = 5; // a diagonal line: one component under 8-connectivity
         map[0, 8] = 5; map[0, 9] = 5; map[1, 8] = 5;         // three 4-connected pixels
-        Assert.Equal(new ImageBox(1, 2, 7, 8), HeatmapBoxes.FromHeatmap(map));
+        Assert.Equal(new Box(1, 2, 7, 8), HeatmapBoxes.FromHeatmap(map));
         var half = HeatmapBoxes.FromHeatmap(map, fraction: 1.0);
-        Assert.Equal(new ImageBox(1, 2, 7, 8), half);
+        Assert.Equal(new Box(1, 2, 7, 8), half);
     }
 
     [Fact]
@@ -41,7 +42,7 @@ public class HeatmapBoxesTests
         Assert.Null(HeatmapBoxes.FromHeatmap(full(5, 5, -1f)));
         var m = full(5, 5, -1f);
         m[4, 4] = 0.5f; // negative values never pass a positive threshold
-        Assert.Equal(new ImageBox(4, 4, 5, 5), HeatmapBoxes.FromHeatmap(m));
+        Assert.Equal(new Box(4, 4, 5, 5), HeatmapBoxes.FromHeatmap(m));
         Assert.Throws<ArgumentOutOfRangeException>(() => HeatmapBoxes.FromHeatmap(m, 0));
         Assert.Throws<ArgumentException>(() => HeatmapBoxes.FromHeatmap(zeros(5)));
     }
@@ -51,12 +52,12 @@ public class HeatmapBoxesTests
     {
         var score = new LocalizationScore();
         // One object filling most of the image: the full image matches, the centre box (25% area) does not.
-        Assert.True(score.Add(2, new ImageBox(1, 1, 27, 27), new[] { (new ImageBox(0, 0, 28, 26), 2) }, 28, 28));
+        Assert.True(score.Add(2, new Box(1, 1, 27, 27), new[] { (new Box(0, 0, 28, 26), 2) }, 28, 28));
         // Right box, wrong class: wrong.
-        Assert.False(score.Add(3, new ImageBox(1, 1, 27, 27), new[] { (new ImageBox(0, 0, 28, 26), 2) }, 28, 28));
+        Assert.False(score.Add(3, new Box(1, 1, 27, 27), new[] { (new Box(0, 0, 28, 26), 2) }, 28, 28));
         // Two objects: the box matches the second object of the predicted class; the centre box matches the first.
-        var scene = new[] { (new ImageBox(25, 25, 75, 75), 1), (new ImageBox(0, 0, 30, 30), 4) };
-        Assert.True(score.Add(4, new ImageBox(0, 0, 28, 32), scene, 100, 100));
+        var scene = new[] { (new Box(25, 25, 75, 75), 1), (new Box(0, 0, 30, 30), 4) };
+        Assert.True(score.Add(4, new Box(0, 0, 28, 32), scene, 100, 100));
         Assert.False(score.Add(4, null, scene, 100, 100));
         Assert.Equal(4, score.Count);
         Assert.Equal(2, score.Correct);
@@ -66,6 +67,5 @@ public class HeatmapBoxesTests
         var agnostic = new LocalizationScore(classAgnostic: true);
         agnostic.Add(4, null, scene, 100, 100);
         Assert.Equal(1, agnostic.CentreCorrect);
-        Assert.Equal(1.0 / 3, new ImageBox(0, 0, 2, 1).IoU(new ImageBox(1, 0, 3, 1)), 12);
     }
 }

@@ -51,7 +51,7 @@ public class WeaklySupervisedTests
             var truth = WeaklySupervisedLocalization.Truth(s);
             Assert.True(oracle.Add(o.ClassId, box, truth, s.Width, s.Height), $"scene {s.Index}: box {box} vs {o.Box}");
             var b = box!.Value;
-            double dx = (b.X2 - b.X1) / 2;
+            float dx = (b.X2 - b.X1) / 2;
             Assert.False(shifted.Add(o.ClassId, b with { X1 = b.X1 + dx, X2 = b.X2 + dx }, truth, s.Width, s.Height));
             Assert.False(wrongClass.Add((o.ClassId + 1) % 10, box, truth, s.Width, s.Height));
         }

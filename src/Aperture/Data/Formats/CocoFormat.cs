@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Aperture.Core;
+using Aperture.Ops;
 using SkiaSharp;
 
 namespace Aperture.Data.Formats;

@@ -1,4 +1,5 @@
 using Aperture.Imaging;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Data.Formats;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
 using Aperture.Core;
+using Aperture.Ops;
 
 namespace Aperture.Data.Formats;
 

@@ -1,4 +1,5 @@
 using Aperture.Data.Formats;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Data.Scenes;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Aperture.Data.Formats;
+using Aperture.Ops;
 using SkiaSharp;
 using static TorchSharp.torch;
 

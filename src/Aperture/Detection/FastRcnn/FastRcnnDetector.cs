@@ -1,3 +1,4 @@
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection.FastRcnn;
@@ -41,8 +42,8 @@ public sealed class FastRcnnDetector : IObjectDetector
         using var scope = NewDisposeScope();
         int h = (int)image.shape[^2], w = (int)image.shape[^1];
         var device = Network.parameters().First().device;
-        var p = CleanProposals(proposals, w, h, Options.TestProposals);
-        if (p.shape[0] == 0) return Empty().Move();
+        var p = Boxes.CleanProposals(proposals, w, h, Options.TestProposals);
+        if (p.shape[0] == 0) return ImageDetections.Empty().Move();
         var x = Backbone.Normalize(image).unsqueeze(0).to(device);
         var rois = cat(new[] { zeros(p.shape[0], 1), p }, 1).to(device);
         var (logits, deltas) = Network.forward(x, rois);
@@ -52,17 +53,4 @@ public sealed class FastRcnnDetector : IObjectDetector
         var det = PerClassNms.Apply(boxes, probs.narrow(1, 1, k), Options.ScoreThreshold, Options.NmsIou, Options.MaxDetections, w, h);
         return det.Move();
     }
-
-    /// <summary>Clips proposals <c>[P, 4]</c> to the image, drops those under 2 px and keeps the first <paramref name="max"/>.</summary>
-    internal static Tensor CleanProposals(Tensor proposals, int width, int height, int max)
-    {
-        if (proposals.dim() != 2 || proposals.shape[1] != 4) throw new ArgumentException($"proposals must be [P, 4], got [{string.Join(", ", proposals.shape)}]");
-        var p = Boxes.Clip(proposals.to_type(ScalarType.Float32).cpu(), width, height);
-        var keep = p[.., 2].sub(p[.., 0]).ge(2).logical_and(p[.., 3].sub(p[.., 1]).ge(2));
-        p = p.index(keep);
-        if (max > 0 && p.shape[0] > max) p = p.narrow(0, 0, max);
-        return p.contiguous();
-    }
-
-    internal static ImageDetections Empty() => new(zeros(0, 4), zeros(0), zeros(0, dtype: ScalarType.Int64));
 }

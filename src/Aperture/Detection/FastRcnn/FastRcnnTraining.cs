@@ -1,3 +1,4 @@
+using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;
 using static TorchSharp.torch;

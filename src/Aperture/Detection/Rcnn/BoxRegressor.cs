@@ -1,3 +1,4 @@
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection.Rcnn;

@@ -1,3 +1,4 @@
+using Aperture.Ops;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection.Rcnn;
@@ -70,8 +71,8 @@ public sealed class RcnnDetector : IObjectDetector
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         int h = (int)image.shape[^2], w = (int)image.shape[^1];
-        var p = FastRcnn.FastRcnnDetector.CleanProposals(proposals, w, h, Options.TestProposals);
-        if (p.shape[0] == 0) return FastRcnn.FastRcnnDetector.Empty().Move();
+        var p = Boxes.CleanProposals(proposals, w, h, Options.TestProposals);
+        if (p.shape[0] == 0) return ImageDetections.Empty().Move();
         var f = Features(image, p);
         var scores = Linear.Scores(f);
         int k = Network.NumClasses;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Aperture.Data;
+using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -45,7 +46,7 @@ public static class RcnnTraining
             foreach (int i in order.Skip(start).Take(o.ImagesPerBatch))
             {
                 var im = images[i];
-                var s = FastRcnn.RoiSampler.Sample(im.Proposals!, im.Boxes, im.Labels, RcnnDetector.Coder, o.RegionsPerImage,
+                var s = RoiSampler.Sample(im.Proposals!, im.Boxes, im.Labels, RcnnDetector.Coder, o.RegionsPerImage,
                     o.ForegroundFraction, o.ForegroundIou, 0, o.ForegroundIou, rng);
                 var c = RegionWarp.Warp(Backbone.Normalize(im.Image), s.Rois, o.WarpSize, o.ContextPadding);
                 if (epoch > 0 && rng.NextDouble() < 0.5) c = c.flip(3);

@@ -1,5 +1,6 @@
 using Aperture.Data.Formats;
 using Aperture.Data;
+using Aperture.Ops;
 
 namespace Aperture.Tests.Data.Formats;
 

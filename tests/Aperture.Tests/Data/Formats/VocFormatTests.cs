@@ -1,5 +1,6 @@
 using Aperture.Data.Formats;
 using Aperture.Data;
+using Aperture.Ops;
 using FsCheck;
 using FsCheck.Xunit;
 

@@ -75,7 +75,7 @@ public class SceneGeneratorTests(Xunit.Abstractions.ITestOutputHelper output)
                 var o = s.Objects[k];
                 Assert.Equal(k + 1, o.InstanceId);
                 Assert.True(area[k + 1] >= options.MinVisiblePixels, $"scene {s.Index} object {k + 1} has only {area[k + 1]} visible pixels");
-                Assert.Equal(new Aperture.Data.Box(x1[k + 1], y1[k + 1], x2[k + 1], y2[k + 1]), o.Box);
+                Assert.Equal(new Aperture.Ops.Box(x1[k + 1], y1[k + 1], x2[k + 1], y2[k + 1]), o.Box);
                 Assert.Equal(FashionMnistSample.ClassNames[o.ClassId], o.ClassName);
             }
         }

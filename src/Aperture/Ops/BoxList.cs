@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Aperture.Data;
+namespace Aperture.Ops;
 
 /// <summary>Conversions between lists of <see cref="Box"/> and box tensors.</summary>
 public static class BoxList
@@ -30,4 +30,8 @@ public static class BoxList
         for (int i = 0; i < result.Length; i++) result[i] = new Box(d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3]);
         return result;
     }
+
+    /// <summary>Box <paramref name="index"/> of a flat array of <c>(x1, y1, x2, y2)</c> quadruples (a <c>[K, 4]</c> tensor's data).</summary>
+    public static Box At(ReadOnlySpan<float> flat, int index) =>
+        new(flat[4 * index], flat[4 * index + 1], flat[4 * index + 2], flat[4 * index + 3]);
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Aperture.Detection;
+namespace Aperture.Ops;
 
 /// <summary>
 /// RoI max pooling (Girshick, Fast R-CNN, ICCV 2015): each region of interest is projected onto the feature map

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using static TorchSharp.torch;
 
-namespace Aperture.Tests.Detection;
+namespace Aperture.Tests.Ops;
 
 /// <summary>Loads torchvision's reference vectors copied into data/reference (see /work/shared/reference/README.md).</summary>
 internal static class Reference

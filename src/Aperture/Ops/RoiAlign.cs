@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Aperture.Detection;
+namespace Aperture.Ops;
 
 /// <summary>
 /// RoI Align (He et al., Mask R-CNN, ICCV 2017): like RoI pooling but without quantisation. Each bin averages

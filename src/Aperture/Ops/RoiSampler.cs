@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Aperture.Detection.FastRcnn;
+namespace Aperture.Ops;
 
 /// <summary>RoIs sampled from one image for a Fast R-CNN mini-batch.</summary>
 /// <param name="Rois">Boxes <c>float32 [R, 4]</c>, foreground first.</param>

@@ -1,11 +1,11 @@
 using static TorchSharp.torch;
 
-namespace Aperture.Detection.Rcnn;
+namespace Aperture.Ops;
 
 /// <summary>
 /// R-CNN's region warping (Girshick et al. 2014, section 2.1 and appendix A): each proposal is dilated so that, once
 /// warped anisotropically to <c>size x size</c>, exactly <c>padding</c> pixels of image context surround the
-/// original box on every side; pixels beyond the image take the mean (zero after <see cref="Backbone.Normalize"/>).
+/// original box on every side; pixels beyond the image take the mean (zero after the backbone's per-channel normalisation).
 /// Sampling is bilinear at the output pixel centres.
 /// </summary>
 public static class RegionWarp

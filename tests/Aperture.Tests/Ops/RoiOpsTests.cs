@@ -1,7 +1,7 @@
-using Aperture.Detection;
+using Aperture.Ops;
 using static TorchSharp.torch;
 
-namespace Aperture.Tests.Detection;
+namespace Aperture.Tests.Ops;
 
 public class RoiOpsTests
 {

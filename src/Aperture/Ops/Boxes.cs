@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Aperture.Detection;
+namespace Aperture.Ops;
 
 /// <summary>
 /// Axis-aligned boxes as <c>float32</c> tensors <c>[K, 4]</c> of (x1, y1, x2, y2) in pixels, with
@@ -31,6 +31,39 @@ public static class Boxes
         var x = b[.., TensorIndex.Slice(0, 4, 2)].clamp(0, width);
         var y = b[.., TensorIndex.Slice(1, 4, 2)].clamp(0, height);
         return stack(new[] { x[.., 0], y[.., 0], x[.., 1], y[.., 1] }, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Indices, int64 <c>[K']</c> in increasing order, of the boxes <c>[K, 4]</c> whose width and height are both at
+    /// least <paramref name="minSize"/> pixels (torchvision's <c>remove_small_boxes</c>).
+    /// </summary>
+    public static Tensor RemoveSmall(Tensor boxes, double minSize)
+    {
+        CheckShape(boxes, nameof(boxes));
+        using var scope = NewDisposeScope();
+        var b = boxes.to_type(ScalarType.Float32);
+        var keep = b[.., 2].sub(b[.., 0]).ge(minSize).logical_and(b[.., 3].sub(b[.., 1]).ge(minSize));
+        return nonzero(keep).reshape(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Test-time proposal cleaning: clips proposals <c>[P, 4]</c> to a <paramref name="width"/> x
+    /// <paramref name="height"/> image, drops those under <paramref name="minSize"/> pixels wide or high
+    /// (<see cref="RemoveSmall"/>), and keeps the first <paramref name="max"/> in their given (rank) order.
+    /// Returns contiguous float32 boxes <c>[P', 4]</c> on the CPU.
+    /// </summary>
+    /// <param name="proposals">Proposals <c>[P, 4]</c> in rank order.</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <param name="max">Most proposals kept, or 0 (or less) for all.</param>
+    /// <param name="minSize">Smallest width and height kept, pixels (2 by default).</param>
+    public static Tensor CleanProposals(Tensor proposals, int width, int height, int max, double minSize = 2)
+    {
+        if (proposals.dim() != 2 || proposals.shape[1] != 4) throw new ArgumentException($"proposals must be [P, 4], got [{string.Join(", ", proposals.shape)}]");
+        var p = Clip(proposals.to_type(ScalarType.Float32).cpu(), width, height);
+        p = p.index_select(0, RemoveSmall(p, minSize));
+        if (max > 0 && p.shape[0] > max) p = p.narrow(0, 0, max);
+        return p.contiguous();
     }
 
     /// <summary>

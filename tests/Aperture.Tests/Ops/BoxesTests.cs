@@ -1,9 +1,9 @@
-using Aperture.Detection;
+using Aperture.Ops;
 using FsCheck;
 using FsCheck.Xunit;
 using static TorchSharp.torch;
 
-namespace Aperture.Tests.Detection;
+namespace Aperture.Tests.Ops;
 
 public class BoxesTests
 {
@@ -130,6 +130,87 @@ public class BoxesTests
             if (kept.Contains(d)) continue;
             if (!keep.Any(k => s[k] >= s[d] && iouA[k * 40 + d] > thr)) return false;
         }
+        return true;
+    }
+
+    [Fact]
+    public void RemoveSmallKeepsBoxesAtLeastMinSizeOnBothSides()
+    {
+        // 10x10, 1x10 (too narrow), 10x1.5 (too low), exactly 2x2 (kept: the bound is inclusive), zero-area.
+        using var b = tensor(new float[] { 0, 0, 10, 10, 5, 5, 6, 15, 0, 0, 10, 1.5f, 3, 3, 5, 5, 7, 7, 7, 7 }, new long[] { 5, 4 });
+        using var keep = Boxes.RemoveSmall(b, 2);
+        Assert.Equal(ScalarType.Int64, keep.dtype);
+        Assert.Equal(new long[] { 0, 3 }, keep.data<long>().ToArray());
+        Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, Boxes.RemoveSmall(b, 0).data<long>().ToArray());
+        Assert.Equal(0, Boxes.RemoveSmall(b, 11).numel());
+        Assert.Equal(0, Boxes.RemoveSmall(zeros(0, 4), 2).numel());
+        Assert.Throws<ArgumentException>(() => Boxes.RemoveSmall(zeros(2, 5), 2));
+    }
+
+    [Fact]
+    public void CleanProposalsClipsDropsSmallAndCaps()
+    {
+        // Outside on the left (clipped to 0..1: too narrow), a good one, one past the right edge (clipped), a 1-px one, another good one.
+        using var p = tensor(new float[] { -20, 0, 1, 10, 2, 2, 12, 12, 30, 5, 60, 25, 4, 4, 5, 20, 0, 0, 8, 8 }, new long[] { 5, 4 });
+        using var all = Boxes.CleanProposals(p, 40, 30, 0);
+        Assert.Equal(new float[] { 2, 2, 12, 12, 30, 5, 40, 25, 0, 0, 8, 8 }, all.data<float>().ToArray());
+        using var two = Boxes.CleanProposals(p, 40, 30, 2);
+        Assert.Equal(new float[] { 2, 2, 12, 12, 30, 5, 40, 25 }, two.data<float>().ToArray());
+        Assert.Throws<ArgumentException>(() => Boxes.CleanProposals(zeros(3), 40, 30, 0));
+    }
+
+    [Fact]
+    public void BoxIouKnownValues()
+    {
+        Assert.Equal(1.0 / 3, new Box(0, 0, 2, 1).Iou(new Box(1, 0, 3, 1)), 12);
+        Assert.Equal(1.0, new Box(3, 4, 20, 25).Iou(new Box(3, 4, 20, 25)), 12);
+        // 10x10 and 10x10 overlapping in 5x5: 25 / 175.
+        Assert.Equal(25.0 / 175, new Box(0, 0, 10, 10).Iou(new Box(5, 5, 15, 15)), 12);
+        // Contained: 4 / 100.
+        Assert.Equal(0.04, new Box(0, 0, 10, 10).Iou(new Box(2, 2, 4, 4)), 12);
+        // Touching edges (exclusive x2) and disjoint boxes do not overlap.
+        Assert.Equal(0.0, new Box(0, 0, 10, 10).Iou(new Box(10, 0, 20, 10)));
+        Assert.Equal(0.0, new Box(0, 0, 1, 1).Iou(new Box(5, 5, 6, 6)));
+        // Empty boxes: 0, not NaN.
+        Assert.Equal(0.0, new Box(3, 3, 3, 3).Iou(new Box(3, 3, 3, 3)));
+        Assert.Equal(0.0, new Box(3, 3, 3, 8).Iou(new Box(0, 0, 10, 10)));
+    }
+
+    private static Box ToBox(NormalFloat x, NormalFloat y, NormalFloat w, NormalFloat h)
+    {
+        // Finite coordinates in [-100, 100) and non-negative sizes up to 100 (zero-area boxes included).
+        float X(NormalFloat v) => (float)(v.Get % 100);
+        float x1 = X(x), y1 = X(y);
+        return new Box(x1, y1, x1 + MathF.Abs(X(w)), y1 + MathF.Abs(X(h)));
+    }
+
+    [Property(MaxTest = 200)]
+    public bool BoxIouIsSymmetricAndInUnitInterval(NormalFloat ax, NormalFloat ay, NormalFloat aw, NormalFloat ah,
+        NormalFloat bx, NormalFloat by, NormalFloat bw, NormalFloat bh)
+    {
+        var a = ToBox(ax, ay, aw, ah); var b = ToBox(bx, by, bw, bh);
+        double ab = a.Iou(b), ba = b.Iou(a);
+        return ab == ba && ab >= 0 && ab <= 1;
+    }
+
+    [Property(MaxTest = 200)]
+    public bool BoxIouWithItselfIsOneWhenNonEmpty(NormalFloat x, NormalFloat y, NormalFloat w, NormalFloat h)
+    {
+        var a = ToBox(x, y, w, h);
+        return a.Width > 0 && a.Height > 0 ? a.Iou(a) == 1 : a.Iou(a) == 0;
+    }
+
+    [Property(MaxTest = 60)]
+    public bool ScalarBoxIouEqualsTensorIou(PositiveInt seed)
+    {
+        using var scope = NewDisposeScope();
+        var a = RandomBoxes(seed.Get, 6, 40);
+        var b = RandomBoxes(seed.Get + 7, 5, 40);
+        var iou = Boxes.Iou(a, b).data<float>().ToArray();
+        var ba = BoxList.FromTensor(a); var bb = BoxList.FromTensor(b);
+        for (int i = 0; i < ba.Length; i++)
+            for (int j = 0; j < bb.Length; j++)
+                if (Math.Abs(ba[i].Iou(bb[j]) - iou[i * bb.Length + j]) > 1e-6) return false;
         return true;
     }
 

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Aperture.Detection;
+namespace Aperture.Ops;
 
 /// <summary>
 /// R-CNN bounding-box regression targets (Girshick et al. 2014, appendix C): for a proposal P with centre
