@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Aperture.Classification;
+using Aperture.Core;
+using Aperture.Data;
+using Aperture.Data.Scenes;
+using Aperture.Detection;
+using Aperture.Tests.Data;
+using Aperture.Training;
+using static TorchSharp.torch;
+
+namespace Aperture.Tests.Detection;
+
+/// <summary>
+/// The run behind <c>aperture train detect</c> and the report's chapter, for every registered detector: it trains,
+/// its run folder alone rebuilds the detector that was scored, and the results file says what was measured.
+/// </summary>
+public class DetectionRunTests
+{
+    public static TheoryData<string> Methods => new(Detectors.Names);
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void EveryDetectorTrainsAndItsRunFolderIsTheModelThatWasScored(string name)
+    {
+        set_num_threads(2);
+        using var dir = new TempDir();
+        string scenes = dir.File("scenes");
+        using (var items = FashionMnist.Load(DatasetSplit.Test))
+            ScenesWriter.Write(scenes, items, 30, 4, new SceneOptions { Width = 96, Height = 96, MaxItems = 2 }, new SceneSplits(0.6, 0.2, 0.2));
+        using var data = DetectionData.Load(scenes, limitValidation: 6);
+        var method = Detectors.Find(name);
+        if (method.UsesProposals) data.AttachProposals(new SelectiveSearchProposals(SelectiveSearchMode.Single, 100, 1), dir.File("proposals"), null);
+        string run = dir.File("run");
+
+        var outcome = DetectionRun.Execute(new DetectionSettings
+        {
+            Method = name, OutputDirectory = run, Seed = 1, Budget = RunBudget.Quick, Epochs = 1, Set = ["hidden_size=32"],
+            Progress = ProgressMode.Quiet, TensorBoard = false, Examples = 2,
+        }, data, CPU);
+
+        var r = outcome.Results;
+        Assert.Equal((name, 1, data.Test.Count), (r.Method, r.Epochs, r.TestImages));
+        Assert.InRange(r.VocMap50, 0, 1);
+        Assert.InRange(r.CocoMap, 0, r.VocMap50 + 1e-9);
+        Assert.Equal(method.UsesProposals ? "ss-single-100" : null, r.Proposals);
+        Assert.All(r.Figures, f => Assert.True(new FileInfo(f).Length > 1000, f));
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json"))))
+            Assert.Equal(r.VocMap50, json.RootElement.GetProperty("voc_map50").GetDouble());
+        // Validation picked best.ckpt: that file is the detector (R-CNN's SVMs and regressors included), and nothing else was saved.
+        Assert.Equal(Path.Combine(run, "checkpoints", "best.ckpt"), r.Checkpoint);
+        Assert.Empty(Directory.GetFiles(run, "*.ckpt"));
+        var (loaded, card, _) = Detectors.Load(run, CPU);
+        Assert.Equal((ModelFamily.Detector, name), (card.Family, card.Method));
+        Assert.Equal(32, ModelCard.Read(r.Checkpoint).Settings!["hidden_size"]!.GetValue<int>());
+        var image = data.Test[0];
+        var a = outcome.Detector.Detect(image.Image, image.Proposals);
+        var b = loaded.Detect(image.Image, image.Proposals);
+        Assert.Equal(a.Scores.data<float>().ToArray(), b.Scores.data<float>().ToArray());
+        // A classifier's verbs refuse it by name.
+        var e = Assert.Throws<InvalidDataException>(() => ClassifierSpec.Load(run));
+        Assert.Contains("aperture detect", e.Message);
+        outcome.Score.DisposeDetections();
+    }
+
+    [Fact]
+    public void AMethodThatNeedsProposalsSaysSo()
+    {
+        using var dir = new TempDir();
+        using (var items = FashionMnist.Load(DatasetSplit.Test))
+            ScenesWriter.Write(dir.File("scenes"), items, 10, 4, new SceneOptions { Width = 64, Height = 64, MaxItems = 1 });
+        using var data = DetectionData.Load(dir.File("scenes"));
+        var e = Assert.Throws<ArgumentException>(() => DetectionRun.Execute(new DetectionSettings { Method = "fast-rcnn", OutputDirectory = dir.File("run") }, data, CPU));
+        Assert.Contains("proposals", e.Message);
+        Assert.Throws<ArgumentException>(() => DetectionRun.Execute(new DetectionSettings { Method = "yolo", OutputDirectory = dir.File("run") }, data, CPU));
+    }
+}
