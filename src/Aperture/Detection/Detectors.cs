@@ -1,5 +1,6 @@
 using Aperture.Core;
 using Aperture.Detection.FastRcnn;
+using Aperture.Detection.SlidingWindow;
 using Aperture.Detection.Rcnn;
 using static TorchSharp.torch;
 

@@ -79,7 +79,7 @@ public static class DetectionChapter
                 r.Method, F3(r.Score.VocMap), F3(r.Score.CocoMap), r.Score.DetectMs.ToString("F1", CultureInfo.InvariantCulture),
                 r.Score.TotalMs.ToString("F1", CultureInfo.InvariantCulture), r.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture),
             }));
-        var rc = rows.First(r => r.Method == "rcnn").Score; var fr = rows.First(r => r.Method == "fast-rcnn").Score;
+        var rc = rows.First(r => r.Method == RcnnMethod.Id).Score; var fr = rows.First(r => r.Method == Detection.FastRcnn.FastRcnnMethod.Id).Score;
         chapter.Paragraph($"Fast R-CNN is {rc.DetectMs / fr.DetectMs:F1}x faster per image than R-CNN with proposals excluded "
             + $"({rc.DetectMs:F0} ms vs {fr.DetectMs:F1} ms): R-CNN runs the conv body on each of about {meanProposals:F0} warped regions, Fast R-CNN once per image. "
             + $"Fast R-CNN's VOC mAP@0.5 is {F3(fr.VocMap)} against R-CNN's {F3(rc.VocMap)}."

@@ -1,4 +1,5 @@
 using Aperture.Detection;
+using Aperture.Detection.SlidingWindow;
 using Aperture.Ops;
 using Aperture.Tests.Data;
 using Aperture.Training;

@@ -26,7 +26,7 @@ public sealed class FastRcnnDetector : IObjectDetector
     public FastRcnnOptions Options { get; }
 
     /// <inheritdoc/>
-    public string Method => "fast-rcnn";
+    public string Method => FastRcnnMethod.Id;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ClassNames { get; }

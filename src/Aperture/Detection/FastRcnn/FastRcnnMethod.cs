@@ -8,8 +8,11 @@ namespace Aperture.Detection.FastRcnn;
 /// <summary>Fast R-CNN (Girshick, ICCV 2015) in the <see cref="Detectors"/> registry (see <see cref="FastRcnnTraining"/>).</summary>
 public sealed class FastRcnnMethod : IDetectorMethod
 {
+    /// <summary>The method's name in the registry and its model cards.</summary>
+    public const string Id = "fast-rcnn";
+
     /// <inheritdoc/>
-    public string Name => "fast-rcnn";
+    public string Name => Id;
 
     /// <inheritdoc/>
     public string Description => "Fast R-CNN (Girshick 2015): one conv pass per image, RoI pooling (or RoI Align: --set roi_align=true), softmax and smooth-L1 box regression";

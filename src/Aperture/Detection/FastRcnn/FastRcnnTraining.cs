@@ -118,7 +118,7 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         Core.Torch.Seed(training.Seed);
         var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign);
         network.to(device);
-        training = training with { Card = Detectors.Card("fast-rcnn", classNames, network.Backbone.Widths, options, proposals) };
+        training = training with { Card = Detectors.Card(FastRcnnMethod.Id, classNames, network.Backbone.Widths, options, proposals) };
         var task = new FastRcnnTraining(network, options, training);
         var trainer = new Trainer<FastRcnnBatch>(task, training);
         var result = trainer.Fit(epoch => Batches(train, options, training.Seed, epoch),

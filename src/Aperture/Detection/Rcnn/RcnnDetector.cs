@@ -33,7 +33,7 @@ public sealed class RcnnDetector : IObjectDetector
     public bool UseRegression { get; set; } = true;
 
     /// <inheritdoc/>
-    public string Method => "rcnn";
+    public string Method => RcnnMethod.Id;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ClassNames { get; }

@@ -8,8 +8,11 @@ namespace Aperture.Detection.Rcnn;
 /// <summary>R-CNN (Girshick et al., CVPR 2014) in the <see cref="Detectors"/> registry (see <see cref="RcnnTraining"/>).</summary>
 public sealed class RcnnMethod : IDetectorMethod
 {
+    /// <summary>The method's name in the registry and its model cards.</summary>
+    public const string Id = "rcnn";
+
     /// <inheritdoc/>
-    public string Name => "rcnn";
+    public string Name => Id;
 
     /// <inheritdoc/>
     public string Description => "R-CNN (Girshick et al. 2014): warped proposals, fine-tuned CNN features, one-vs-rest SVMs, box regression";

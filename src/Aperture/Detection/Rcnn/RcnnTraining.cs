@@ -81,7 +81,7 @@ public static class RcnnTraining
         int k = classNames.Count;
         var network = new RcnnNetwork(k, o.PoolSize, o.HiddenSize);
         network.to(device);
-        var tOptions = training with { Card = Detectors.Card("rcnn", classNames, network.Backbone.Widths, o, proposals) };
+        var tOptions = training with { Card = Detectors.Card(RcnnMethod.Id, classNames, network.Backbone.Widths, o, proposals) };
 
         // Stage 1: fine-tuning as a (K+1)-way region classifier.
         var sw = Stopwatch.StartNew();

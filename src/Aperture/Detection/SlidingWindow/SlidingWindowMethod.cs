@@ -3,13 +3,16 @@ using TorchSharp;
 using Aperture.Training;
 using static TorchSharp.torch;
 
-namespace Aperture.Detection;
+namespace Aperture.Detection.SlidingWindow;
 
 /// <summary>The sliding-window baseline in the <see cref="Detectors"/> registry (see <see cref="SlidingWindowDetector"/>).</summary>
 public sealed class SlidingWindowMethod : IDetectorMethod
 {
+    /// <summary>The method's name in the registry and its model cards.</summary>
+    public const string Id = "sliding";
+
     /// <inheritdoc/>
-    public string Name => "sliding";
+    public string Name => Id;
 
     /// <inheritdoc/>
     public string Description => "a window classifier slid over an image pyramid, then per-class NMS (the brute-force baseline)";

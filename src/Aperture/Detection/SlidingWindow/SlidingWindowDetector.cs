@@ -6,7 +6,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Aperture.Detection;
+namespace Aperture.Detection.SlidingWindow;
 
 /// <summary>Sliding-window detector settings.</summary>
 public sealed record SlidingWindowOptions
@@ -109,7 +109,7 @@ public sealed class SlidingWindowDetector : IObjectDetector
     public SlidingWindowOptions Options { get; }
 
     /// <inheritdoc/>
-    public string Method => "sliding";
+    public string Method => SlidingWindowMethod.Id;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ClassNames { get; }
@@ -209,7 +209,7 @@ public sealed class SlidingWindowDetector : IObjectDetector
         Core.Torch.Seed(training.Seed);
         var network = new SlidingWindowNetwork(classNames.Count, o.WindowSize, o.HiddenSize);
         network.to(device);
-        var tOptions = training with { Card = Detectors.Card("sliding", classNames, network.Backbone.Widths, o, null) };
+        var tOptions = training with { Card = Detectors.Card(SlidingWindowMethod.Id, classNames, network.Backbone.Widths, o, null) };
         var task = new ClassificationTask(new WindowLogits(network), OptimizerFactory.Create("optimizer", network.parameters(), tOptions));
         var trainer = new Trainer<Batch>(task, tOptions);
         var result = trainer.Fit(epoch => Batches(train, o, training.Seed, epoch),
