@@ -65,13 +65,16 @@ internal static class TestData
     {
         foreach (string dir in SearchedFolders())
         {
-            var pairs = FullCounts.Select(s => (s.Count, Pair: DatasetLocator.FindPair(dir, IdxDatasetSpec.FileNames(s.Split).Images, IdxDatasetSpec.FileNames(s.Split).Labels))).ToArray();
-            if (pairs.Any(p => p.Pair is null)) continue;
-            // The first folder holding both splits is the one the locator loads; it must be the whole set, not a subset.
-            foreach (var (count, pair) in pairs)
-                foreach (string file in new[] { pair!.Value.Images, pair.Value.Labels })
+            var pairs = FullCounts.Select(s => (s.Split, s.Count, Pair: DatasetLocator.FindPair(dir, IdxDatasetSpec.FileNames(s.Split).Images, IdxDatasetSpec.FileNames(s.Split).Labels))).ToArray();
+            if (pairs.All(p => p.Pair is null)) continue;
+            // The first folder holding a split is the one the locator loads it from: it must hold the whole set, not a part.
+            foreach (var (split, count, pair) in pairs)
+            {
+                if (pair is null) return (null, $"{dir}, found first, lacks its {split.ToString().ToLowerInvariant()} split");
+                foreach (string file in new[] { pair.Value.Images, pair.Value.Labels })
                     if (ItemCount(file) is var got && got != count)
-                        return (null, $"{file} holds {got} items, not the full set's {count}");
+                        return (null, $"{file}, found first, holds {got} items, not the full set's {count}");
+            }
             return (dir, "");
         }
         return (null, $"it is in none of {string.Join(", ", SearchedFolders())}");
@@ -79,13 +82,13 @@ internal static class TestData
 
     /// <summary>
     /// The folder holding the full official Fashion-MNIST (60,000 train, 10,000 test): the first folder, in the locator's
-    /// order, that holds both splits, if it holds all of them; else null.
+    /// order, that holds either split, if it holds both whole; else null.
     /// </summary>
     public static string? FullFashionMnistFolder => Full.Value.Folder;
 
     /// <summary>Why <see cref="FullFashionMnistFolder"/> is null, and how to get the full set.</summary>
     public static string FullFashionMnistMissing =>
-        $"needs the full Fashion-MNIST (60,000 + 10,000 images), not the shipped sample, and {Full.Value.Why}: " +
+        $"needs the full Fashion-MNIST (60,000 + 10,000 images), not the shipped sample; {Full.Value.Why}. To run it, " +
         $"install Debian's package dataset-fashion-mnist (apt-get install dataset-fashion-mnist, into {DebianFolder}) " +
         $"or set {DatasetLocator.DataVariable} to a folder holding the official files";
 
