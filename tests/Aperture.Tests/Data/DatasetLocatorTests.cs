@@ -178,7 +178,17 @@ public class DatasetLocatorTests
     public void DownloadIsVerifiedAndCached()
     {
         using var cache = new TempDir();
-        using var server = new FolderServer(FashionMnistFactAttribute.Folder);
+        using var served = new TempDir();
+        // Served as the mirror publishes them (gzipped, official names), whatever spelling the local copy uses.
+        foreach (string name in new[] { "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+        {
+            string local = DatasetLocator.FindPair(FashionMnistFactAttribute.Folder, name, name)!.Value.Images;
+            using var source = File.OpenRead(local);
+            using var target = File.Create(served.File(name + ".gz"));
+            if (source.ReadByte() == 0x1f) { source.Position = 0; source.CopyTo(target); }
+            else { source.Position = 0; using var gz = new System.IO.Compression.GZipStream(target, System.IO.Compression.CompressionLevel.Fastest); source.CopyTo(gz); }
+        }
+        using var server = new FolderServer(served.Path);
         var locator = new DatasetLocator { CacheRoot = cache.Path, MirrorOverride = server.Url };
         using (var data = locator.Load(FashionMnist.Spec, DatasetSplit.Test, null))
         {

@@ -6,30 +6,35 @@ namespace Aperture.Tests.Data;
 public class FashionMnistTests
 {
     [FashionMnistFact]
-    public void LoadsBothSplitsFromDebiansFolder()
+    public void LocatorLoadsBothSplitsOfTheFullSetFromWhereItIs()
     {
-        var locator = new DatasetLocator { SystemRoot = "/usr/share/datasets", CacheRoot = "/nonexistent-cache", AllowDownload = false };
         foreach (var (split, n) in new[] { (DatasetSplit.Train, 60000L), (DatasetSplit.Test, 10000L) })
         {
-            using var data = locator.Load(FashionMnist.Spec, split, null);
+            using var data = TestData.FashionMnistSplit(split);
             using var scope = NewDisposeScope();
             Assert.Equal(new long[] { n, 1, 28, 28 }, data.Images.shape);
             Assert.Equal(ScalarType.Byte, data.Images.dtype);
             Assert.Equal(new long[] { n }, data.Labels.shape);
             Assert.Equal(ScalarType.Int64, data.Labels.dtype);
             Assert.Equal(Enumerable.Repeat(n / 10, 10), data.Labels.bincount(null).data<long>().ToArray());
-            Assert.Contains(FashionMnistFactAttribute.Folder, data.Source);
+            Assert.Contains(Path.GetFullPath(FashionMnistFactAttribute.Folder), data.Source);
         }
     }
 
-    [FashionMnistFact]
+    [DebianFashionMnistFact]
     public void PublicLoadFindsDebiansFolderWhenNothingElseIsSet()
     {
-        if (Environment.GetEnvironmentVariable(DatasetLocator.DataVariable) is not null) return; // the variable wins, by design
         using var data = FashionMnist.Load(DatasetSplit.Test);
         Assert.Equal(10000, data.Count);
-        Assert.Contains(FashionMnistFactAttribute.Folder, data.Source);
+        Assert.Contains(TestData.DebianFolder, data.Source);
         Assert.Equal("Ankle boot", data.ClassNames[9]);
+    }
+
+    [Fact]
+    public void DebiansFolderIsWhereTheLibraryLooks()
+    {
+        Assert.Equal("/usr/share/datasets", DatasetLocator.FromEnvironment().SystemRoot);
+        Assert.Equal("/usr/share/datasets/fashion-mnist", TestData.DebianFolder);
     }
 
     [FashionMnistFact]
@@ -43,11 +48,12 @@ public class FashionMnistTests
     }
 
     [FashionMnistFact]
-    public void DebiansFilesHaveTheDigestsADownloadMustMatch()
+    public void TheFullSetsFilesHaveTheDigestsADownloadMustMatch()
     {
+        Assert.Equal(4, FashionMnist.Spec.Checks.Count);
         foreach (var (name, check) in FashionMnist.Spec.Checks)
         {
-            string path = Path.Combine(FashionMnistFactAttribute.Folder, name + ".gz");
+            string path = DatasetLocator.FindPair(FashionMnistFactAttribute.Folder, name, name)!.Value.Images;
             DatasetLocator.Verify(path, File.ReadAllBytes(path), check); // throws on mismatch
         }
     }

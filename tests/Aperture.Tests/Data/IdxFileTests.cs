@@ -163,10 +163,10 @@ public class IdxFileTests
     }
 
     [FashionMnistFact]
-    public void ReadsDebiansFashionMnistTestImages()
+    public void ReadsTheOfficialFashionMnistTestImages()
     {
         using var scope = NewDisposeScope();
-        var x = IdxFile.Read(Path.Combine(FashionMnistFactAttribute.Folder, "t10k-images-idx3-ubyte.gz"));
+        var x = IdxFile.Read(DatasetLocator.FindPair(FashionMnistFactAttribute.Folder, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")!.Value.Images);
         Assert.Equal(new long[] { 10000, 28, 28 }, x.shape);
         Assert.Equal(ScalarType.Byte, x.dtype);
         Assert.True(x.max().item<byte>() == 255);

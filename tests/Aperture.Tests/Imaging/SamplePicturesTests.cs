@@ -1,13 +1,13 @@
-using System.IO.Compression;
 using Aperture.Imaging;
+using Aperture.Tests.Data;
 using SkiaSharp;
 using static TorchSharp.torch;
 
 namespace Aperture.Tests.Imaging;
 
 /// <summary>
-/// Writes one of each picture this folder makes, from real data when the machine has it (Fashion-MNIST from
-/// Debian's dataset-fashion-mnist, scikit-image's astronaut photo), so a person can look at them:
+/// Writes one of each picture this folder makes, from real data (Fashion-MNIST as the library finds it, the shipped
+/// sample at least; scikit-image's astronaut photo when the machine has it), so a person can look at them:
 /// set APERTURE_LOOK_DIR to keep them (otherwise they go to a temporary folder and are only checked to decode).
 /// </summary>
 public class SamplePicturesTests : IDisposable
@@ -24,26 +24,11 @@ public class SamplePicturesTests : IDisposable
         if (_keep is not { Length: > 0 }) Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>The first <paramref name="n"/> Fashion-MNIST test items uint8 [n, 1, 28, 28] and labels, or blobs if absent.</summary>
+    /// <summary>The first <paramref name="n"/> Fashion-MNIST test items uint8 [n, 1, 28, 28] and labels, from wherever the library finds them.</summary>
     private static (Tensor Images, long[] Labels) Fashion(int n)
     {
-        const string dir = "/usr/share/datasets/fashion-mnist";
-        string images = Path.Combine(dir, "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(dir, "t10k-labels-idx1-ubyte.gz");
-        if (!File.Exists(images) || !File.Exists(labels))
-        {
-            var g = new Generator(5);
-            return ((rand(n, 1, 28, 28, generator: g) * 255).to_type(ScalarType.Byte), Enumerable.Range(0, n).Select(i => (long)(i % 10)).ToArray());
-        }
-        static byte[] ReadGz(string path, int skip, int count)
-        {
-            using var s = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-            var buf = new byte[skip + count];
-            s.ReadExactly(buf);
-            return buf[skip..];
-        }
-        byte[] px = ReadGz(images, 16, n * 28 * 28);
-        long[] l = ReadGz(labels, 8, n).Select(b => (long)b).ToArray();
-        return (tensor(px, new long[] { n, 1, 28, 28 }, ScalarType.Byte), l);
+        using var data = TestData.FashionMnistTestItems(n);
+        return (data.Images.clone(), data.Labels.data<long>().ToArray());
     }
 
     [Fact]
