@@ -112,42 +112,17 @@ internal static class DetectCommands
                 ? new SelectiveSearchProposals(SelectiveSearchProposals.ParseMode(r.GetValue(proposals)!), r.GetValue(maxProposals), r.GetValue(CommonOptions.Seed), 0)
                 : null;
             var files = r.GetValue(images)!;
-            var all = new List<object>();
+            var all = new List<ImageDetectionResult>();
             foreach (string file in files)
             {
-                using var scope = NewDisposeScope();
-                var image = ImageTensor.Read(file);
-                if (image.shape[0] == 1) image = image.expand(3, -1, -1).contiguous();
-                var sw = System.Diagnostics.Stopwatch.StartNew();
-                var props = source?.Propose(image);
-                double propMs = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
-                var d = detector.Detect(image, props);
-                double detMs = sw.Elapsed.TotalMilliseconds;
-                var keep = d.Scores.ge(t);
-                // data<T>().ToArray() fails on an empty tensor, so read only when something was kept.
-                bool any = keep.any().item<bool>();
-                var boxes = any ? BoxList.FromTensor(d.Boxes.index(keep)) : [];
-                var scores = any ? d.Scores.index(keep).data<float>().ToArray() : [];
-                var labels = any ? d.Labels.index(keep).data<long>().ToArray() : [];
-                var list = Enumerable.Range(0, scores.Length).Select(i => new
-                {
-                    @class = detector.ClassNames[(int)labels[i]], score = Math.Round(scores[i], 4),
-                    box = new[] { boxes[i].X1, boxes[i].Y1, boxes[i].X2, boxes[i].Y2 },
-                }).ToList();
-                string? drawn = null;
-                if (r.GetValue(draw) is string target)
-                {
-                    drawn = files.Length == 1 ? target
-                        : Path.Combine(Path.GetDirectoryName(target) ?? "", $"{Path.GetFileNameWithoutExtension(target)}-{Path.GetFileNameWithoutExtension(file)}.png");
-                    DetectionExamples.WriteOne(drawn, image, d, detector.ClassNames, t);
-                }
-                all.Add(new { image = file, detections = list, proposals = props?.shape[0], proposal_ms = propMs, detect_ms = detMs, drawn });
+                string? drawn = r.GetValue(draw) is not string target ? null : files.Length == 1 ? target
+                    : Path.Combine(Path.GetDirectoryName(target) ?? "", $"{Path.GetFileNameWithoutExtension(target)}-{Path.GetFileNameWithoutExtension(file)}.png");
+                var found = ImageDetection.Run(detector, source, file, t, drawn);
+                all.Add(found);
                 if (!r.GetValue(CommonOptions.Json))
-                    Output.Table($"{file}: {list.Count} objects ({detector.Method}, {detMs:F0} ms{(props is null ? "" : $", {props.shape[0]} proposals in {propMs:F0} ms")})",
-                        new[] { "class", "score", "x1", "y1", "x2", "y2" },
-                        list.Select(o => (IReadOnlyList<string>)new[] { o.@class, o.score.ToString("F3", CultureInfo.InvariantCulture) }
-                            .Concat(o.box.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))).ToArray()));
+                    Output.Table($"{file}: {found.Detections.Count} objects ({detector.Method}, {found.DetectMs:F0} ms{(found.Proposals is long p ? $", {p} proposals in {found.ProposalMs:F0} ms" : "")})",
+                        ["class", "score", "x1", "y1", "x2", "y2"],
+                        found.Detections.Select(o => (IReadOnlyList<string>)[o.Class, o.Score.ToString("F3", CultureInfo.InvariantCulture), .. o.Box.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))]));
             }
             if (r.GetValue(CommonOptions.Json)) Output.Json(all);
             return 0;

@@ -1,14 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json;
 using Aperture.Core;
 using Aperture.Detection;
-using Aperture.Imaging;
-using static TorchSharp.torch;
 
 namespace Aperture.Cli;
 
-/// <summary><c>aperture propose</c>: selective-search object proposals for images.</summary>
+/// <summary><c>aperture propose</c>: option wiring for <see cref="ImageProposals"/>.</summary>
 internal static class ProposeCommand
 {
     public static void AddTo(RootCommand root)
@@ -28,32 +24,18 @@ internal static class ProposeCommand
         cmd.SetAction(r =>
         {
             CommonOptions.Apply(r);
-            var m = Enum.Parse<SelectiveSearchMode>(r.GetValue(mode)!, ignoreCase: true);
+            var m = SelectiveSearchProposals.ParseMode(r.GetValue(mode)!);
             string outDir = CommonOptions.OutDir(r, "proposals");
-            int drawN = r.GetValue(draw);
-            var results = new List<object>();
+            var results = new List<ImageProposalsResult>();
             foreach (string path in r.GetValue(images)!)
             {
-                using var scope = NewDisposeScope();
-                var image = ImageTensor.Read(path);
-                var sw = Stopwatch.StartNew();
-                var boxes = SelectiveSearch.Propose(image, m, r.GetValue(max), r.GetValue(CommonOptions.Seed), r.GetValue(CommonOptions.Threads));
-                double ms = sw.Elapsed.TotalMilliseconds;
-                var flat = boxes.data<float>().ToArray();
-                var list = Enumerable.Range(0, (int)boxes.shape[0]).Select(i => flat.AsSpan(i * 4, 4).ToArray()).ToList();
-                string? png = null;
-                if (drawN > 0 && list.Count > 0)
-                {
-                    png = Path.Combine(outDir, Path.GetFileNameWithoutExtension(path) + "-proposals.png");
-                    ImageTensor.Write(png, BoxDrawing.Draw(image, boxes.narrow(0, 0, Math.Min(drawN, list.Count)), style: new BoxStyle { ShowLabels = false }));
-                }
-                results.Add(new { image = path, width = image.shape[2], height = image.shape[1], mode = m.ToString().ToLowerInvariant(), milliseconds = ms, count = list.Count, boxes = list, drawn = png });
+                var p = ImageProposals.Run(path, m, r.GetValue(max), r.GetValue(CommonOptions.Seed), r.GetValue(CommonOptions.Threads), r.GetValue(draw), outDir);
+                results.Add(p);
                 if (!r.GetValue(CommonOptions.Json))
-                    Output.Line($"{path}: {list.Count} boxes in {ms:F0} ms ({m} mode){(png is null ? "" : $", first {Math.Min(drawN, list.Count)} drawn in {png}")}");
+                    Output.Line($"{path}: {p.Count} boxes in {p.Milliseconds:F0} ms ({p.Mode} mode){(p.Drawn is null ? "" : $", first {Math.Min(r.GetValue(draw), p.Count)} drawn in {p.Drawn}")}");
             }
-            string json = Path.Combine(outDir, "proposals.json");
-            AtomicFile.WriteAllText(json, JsonSerializer.Serialize(results));
-            if (r.GetValue(CommonOptions.Json)) Output.Json(results.Select(x => x));
+            string json = RunResults.Write(outDir, results, "proposals.json");
+            if (r.GetValue(CommonOptions.Json)) Output.Json(results);
             else Output.Line($"boxes: {json}");
             return 0;
         });

@@ -261,59 +261,21 @@ internal static class VisualizeCommands
         {
             var device = CommonOptions.Apply(r);
             var m = Load(r, model, "cam");
-            var names = m.Spec.ClassNames;
-            int? chosen = r.GetValue(cls) is string cn ? ParseClass(cn, names) : null;
-            int k = r.GetValue(top);
-            if (k < 1 || k > names.Count) throw new ArgumentException($"--top {k} must be in 1 … {names.Count}");
             string how = r.GetValue(method)!.Trim().ToLowerInvariant();
-            if (how != "cam" && how != "gradcam") throw new ArgumentException($"--method '{how}' is not one of: cam, gradcam");
-            if (how == "cam" && m.Model is not VggGap)
-                throw new ArgumentException($"{m.Checkpoint}: class activation maps need a network ending in global average pooling (vgg-gap); {m.Spec.Model} has none — use --method gradcam --layer L (layers: {string.Join(", ", m.LayerNames)})");
-            string? gcLayer = how == "gradcam" ? m.CheckLayer(r.GetValue(layer)) : null;
-            var files = new List<string>();
-            var results = new List<object>();
+            var kind = how switch { "cam" => ClassMapMethod.Cam, "gradcam" => ClassMapMethod.GradCam, _ => throw new ArgumentException($"--method '{how}' is not one of: cam, gradcam") };
+            m.Model.to(device);
+            var results = new List<ImageClassMapsResult>();
             foreach (string path in r.GetValue(images)!)
             {
-                using var scope = NewDisposeScope();
-                var img = m.Spec.ReadImage(path, r.GetValue(invert));
-                var input = m.Prepare(Unit(img).unsqueeze(0));
-                var probs = nn.functional.softmax(m.Model.forward(input), 1)[0];
-                var classes = chosen is int one ? new List<int> { one } : probs.topk(k).indexes.data<long>().Select(v => (int)v).ToList();
-                var tiles = new List<Tensor> { Raster(img) };
-                var captions = new List<Caption> { Caption.Plain(Path.GetFileName(path)) };
-                var entries = new List<object>();
-                foreach (int c in classes)
-                {
-                    Tensor map = how == "cam"
-                        ? ClassActivationMap.Compute((VggGap)m.Model, input, 1, c, names)[0][0].Upsampled
-                        : ClassActivationMap.Upsample(GradCam.Compute(m.Model, gcLayer!, input, tensor(new long[] { c })).Maps[0], m.Spec.InputSize, m.Spec.InputSize);
-                    var box = HeatmapBoxes.FromHeatmap(map);
-                    tiles.Add(ClassActivationMap.Draw(img, map, box));
-                    float p = probs[c].item<float>();
-                    captions.Add(Caption.Plain($"{names[c]} {p:0.00}"));
-                    entries.Add(new { @class = names[c], probability = p, box = box is Box b ? new[] { b.X1, b.Y1, b.X2, b.Y2 } : null });
-                }
-                string png = Path.Combine(m.OutDir, $"{how}_{Path.GetFileNameWithoutExtension(path)}.png");
-                ImageTensor.Write(png, ImageGrid.Tile(stack(tiles.Select(t => t.to_type(ScalarType.Byte)).ToArray()), tiles.Count, 2, Math.Max(1, 168 / m.Spec.InputSize), captions));
-                files.Add(png);
-                results.Add(new { image = path, png, maps = entries });
-                if (!r.GetValue(CommonOptions.Json)) Output.Line($"{path}: {string.Join(", ", classes.Select(c => $"{names[c]} {probs[c].item<float>().ToString("0.000", CultureInfo.InvariantCulture)}"))} -> {png}");
+                var res = ImageClassMaps.Run(m.Model, m.Spec, path, kind, r.GetValue(layer), r.GetValue(cls), r.GetValue(top), r.GetValue(invert), m.OutDir);
+                results.Add(res);
+                if (!r.GetValue(CommonOptions.Json))
+                    Output.Line($"{path}: {string.Join(", ", res.Maps.Select(c => $"{c.Class} {c.Probability.ToString("0.000", CultureInfo.InvariantCulture)}"))} -> {res.Png}");
             }
             if (r.GetValue(CommonOptions.Json)) Output.Json(results);
             return 0;
         });
         return cmd;
-    }
-
-    private static Tensor Raster(Tensor img) => img.shape[0] == 1 ? img.expand(3, -1, -1) : img;
-
-    /// <summary>A class by name (case-insensitive) or index.</summary>
-    private static int ParseClass(string text, IReadOnlyList<string> names)
-    {
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) && i >= 0 && i < names.Count) return i;
-        for (int j = 0; j < names.Count; j++)
-            if (string.Equals(names[j], text, StringComparison.OrdinalIgnoreCase)) return j;
-        throw new ArgumentException($"class '{text}' does not exist; valid classes: {string.Join(", ", names.Select((n, j) => $"{j} ({n})"))}");
     }
 
     private static Command Localize()

@@ -8,10 +8,10 @@ public static class RunResults
     /// <summary>The serializer settings of results files.</summary>
     public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
-    /// <summary>Writes <paramref name="results"/> as <c>folder/results.json</c>, atomically; returns the path.</summary>
-    public static string Write<T>(string folder, T results)
+    /// <summary>Writes <paramref name="results"/> as <c>folder/results.json</c> (or <paramref name="fileName"/>), atomically; returns the path.</summary>
+    public static string Write<T>(string folder, T results, string fileName = "results.json")
     {
-        string path = Path.Combine(folder, "results.json");
+        string path = Path.Combine(folder, fileName);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(results, Json));
         return path;
     }
