@@ -50,6 +50,7 @@ internal static class DetectCommands
         {
             var device = CommonOptions.Apply(r);
             var m = Detectors.Find(r.GetValue(method)!);
+            m.Recipe(RunBudget.Default).With(r.GetValue(set) ?? []); // a wrong --set fails before any data is made
             string outDir = CommonOptions.OutDir(r, Path.Combine("runs", m.Name));
             bool json = r.GetValue(CommonOptions.Json);
             long seed = r.GetValue(CommonOptions.Seed);
