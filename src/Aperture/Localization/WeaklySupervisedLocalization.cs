@@ -62,16 +62,14 @@ public static class WeaklySupervisedLocalization
     public static IEnumerable<MultiLabelBatch> Batches(WeaklySupervisedModel model, Tensor images, Tensor targets, int batchSize, bool shuffle,
         long seed, int epoch, Device device)
     {
-        long n = images.shape[0];
-        long[] order;
-        var gen = new Generator((ulong)(seed * 1_000_003 + epoch));
-        using (var perm = shuffle ? randperm(n, generator: gen) : arange(n, ScalarType.Int64)) order = perm.data<long>().ToArray();
-        for (long s = 0; s < n; s += batchSize)
+        var sampler = new Aperture.Data.Loading.EpochSampler(images.shape[0], seed, shuffle);
+        foreach (var sampled in sampler.Batches(epoch, batchSize))
         {
             MultiLabelBatch batch;
             using (var scope = NewDisposeScope())
             {
-                var idx = tensor(order.AsSpan((int)s, (int)Math.Min(batchSize, n - s)).ToArray());
+                using var gen = sampled.TorchGenerator();
+                var idx = tensor(sampled.Examples);
                 var x = model.Normalize(images.index_select(0, idx));
                 if (shuffle)
                 {

@@ -24,6 +24,7 @@ public static class BoxList
     {
         if (boxes.dim() != 2 || boxes.shape[1] != 4)
             throw new ArgumentException($"expected a box tensor [K, 4], got [{string.Join(", ", boxes.shape)}]");
+        if (boxes.shape[0] == 0) return [];   // TorchSharp's data<T>().ToArray() throws on an empty tensor
         using var scope = NewDisposeScope();
         float[] d = boxes.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         var result = new Box[boxes.shape[0]];

@@ -31,7 +31,7 @@ public class SlidingWindowTests
         var train = Enumerable.Range(0, 48).Select(i => Planted(rng, $"t{i}", out _)).ToList();
         using var dir = new TempDir();
         var o = new SlidingWindowOptions { HiddenSize = 16, Sizes = [20, 28, 40], AspectRatios = [1], PositivesPerImage = 6, NegativesPerImage = 10 };
-        var training = new TrainingOptions { Epochs = 4, Optimizer = OptimizerKind.Adam, LearningRate = 3e-3, OutputDirectory = dir.Path, Progress = ProgressMode.Quiet, TensorBoard = false };
+        var training = new TrainingOptions { Epochs = 8, Optimizer = OptimizerKind.Adam, LearningRate = 3e-3, OutputDirectory = dir.Path, Progress = ProgressMode.Quiet, TensorBoard = false };
         var (det, result) = SlidingWindowDetector.Train(train, null, ["square"], o, training, CPU);
         Assert.True(result.Succeeded);
         int hits = 0;

@@ -47,6 +47,7 @@ public sealed class DataLoader
         Transform = transform;
         Prefetch = prefetch;
         Device = device;
+        Sampler = new EpochSampler(data.Count, seed, shuffle);
     }
 
     /// <summary>The data set batched.</summary>
@@ -73,45 +74,40 @@ public sealed class DataLoader
     /// <summary>Where batches are placed (null: the data's device).</summary>
     public Device? Device { get; }
 
+    /// <summary>The order of each epoch and the generators of each batch (seeded by <see cref="Seed"/>).</summary>
+    public EpochSampler Sampler { get; }
+
     /// <summary>Batches in one epoch.</summary>
-    public long BatchesPerEpoch => DropLast ? Data.Count / BatchSize : (Data.Count + BatchSize - 1) / BatchSize;
+    public long BatchesPerEpoch => Sampler.BatchCount(BatchSize, DropLast);
 
     /// <summary>
     /// The order in which epoch <paramref name="epoch"/> visits the examples: a permutation of
     /// <c>0 .. N-1</c> that depends only on (<see cref="Seed"/>, <paramref name="epoch"/>), or the identity without shuffling.
     /// </summary>
-    public long[] Order(int epoch)
-    {
-        var order = new long[Data.Count];
-        for (long i = 0; i < order.LongLength; i++) order[i] = i;
-        if (Shuffle)
-        {
-            // System.Random(int) is documented to keep its sequence for a given seed across .NET versions.
-            var rng = new Random((int)(Mix((ulong)Seed, (ulong)epoch, 0x5348_5546) & int.MaxValue));
-            rng.Shuffle(order);
-        }
-        return order;
-    }
+    public long[] Order(int epoch) => Sampler.Order(epoch);
 
     /// <summary>
     /// The batches of epoch <paramref name="epoch"/>: images <c>float32 [B, C, H', W']</c> (scaled to [0, 1],
     /// then transformed), labels <c>int64 [B]</c>. The caller disposes each batch.
     /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch)
+    public IEnumerable<Batch> Epoch(int epoch) => Run(epoch, b => MakeSample(b).ToBatch());
+
+    /// <summary>
+    /// The batches of epoch <paramref name="epoch"/> in the general shape: images <c>float32 [B, C, H', W']</c> with
+    /// their class labels <c>int64 [B]</c>; a paired transform (<see cref="IPairedTransform"/>) is applied as such.
+    /// Same order, generators and numbers as <see cref="Epoch"/>. The caller disposes each batch.
+    /// </summary>
+    public IEnumerable<SampleBatch> Samples(int epoch) => Run(epoch, MakeSample);
+
+    private IEnumerable<T> Run<T>(int epoch, Func<SamplerBatch, T> make) where T : class, IDisposable
     {
-        long[] order = Order(epoch);
-        long count = BatchesPerEpoch;
-        return Prefetch == 0 ? Sequential(order, epoch, count) : Prefetched(order, epoch, count);
+        var batches = Sampler.Batches(epoch, BatchSize, DropLast);
+        return Prefetch == 0 ? batches.Select(make) : Prefetched(batches, make);
     }
 
-    private IEnumerable<Batch> Sequential(long[] order, int epoch, long count)
+    private IEnumerable<T> Prefetched<T>(IEnumerable<SamplerBatch> batches, Func<SamplerBatch, T> make) where T : class, IDisposable
     {
-        for (long b = 0; b < count; b++) yield return MakeBatch(order, epoch, b);
-    }
-
-    private IEnumerable<Batch> Prefetched(long[] order, int epoch, long count)
-    {
-        var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Prefetch)
+        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(Prefetch)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -126,10 +122,10 @@ public sealed class DataLoader
             set_num_threads(1);
             try
             {
-                for (long b = 0; b < count; b++)
+                foreach (var b in batches)
                 {
                     token.ThrowIfCancellationRequested();
-                    var batch = MakeBatch(order, epoch, b);
+                    var batch = make(b);
                     try
                     {
                         channel.Writer.WriteAsync(batch, token).AsTask().GetAwaiter().GetResult();
@@ -160,7 +156,7 @@ public sealed class DataLoader
         }
     }
 
-    private static Batch? Take(ChannelReader<Batch> reader)
+    private static T? Take<T>(ChannelReader<T> reader) where T : class
     {
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             if (reader.TryRead(out var batch)) return batch;
@@ -169,40 +165,30 @@ public sealed class DataLoader
         return null;
     }
 
-    private Batch MakeBatch(long[] order, int epoch, long b)
+    private SampleBatch MakeSample(SamplerBatch b)
     {
-        // Runs on the producer thread or the caller's: the scope frees the intermediates, and the two
-        // results are detached from every scope so that whichever thread consumes them owns them.
+        // Runs on the producer thread or the caller's: the scope frees the intermediates, and the results are
+        // detached from every scope so that whichever thread consumes them owns them.
         using var scope = NewDisposeScope();
-        long start = b * BatchSize;
-        int size = (int)Math.Min(BatchSize, Data.Count - start);
-        var index = tensor(order.AsSpan((int)start, size).ToArray(), device: Data.Images.device);
+        var index = tensor(b.Examples, device: Data.Images.device);
         var images = Data.Images.index_select(0, index).to(ScalarType.Float32).div_(255f);
         var labels = Data.Labels.index_select(0, index);
         if (Transform is not null)
         {
-            using var generator = new Generator(Mix((ulong)Seed, (ulong)epoch, (ulong)b));
-            images = Transform.Apply(images, generator);
+            using var generator = b.TorchGenerator();
+            if (Transform is IPairedTransform paired)
+            {
+                var sample = paired.Apply(new SampleBatch(images, labels), generator);
+                images = sample.Images;
+                labels = sample.Labels!;
+            }
+            else images = Transform.Apply(images, generator);
         }
         if (Device is not null)
         {
             images = images.to(Device);
             labels = labels.to(Device);
         }
-        return new Batch(images.DetachFromDisposeScope(), labels.DetachFromDisposeScope());
-    }
-
-    /// <summary>SplitMix64-style mixing of three numbers into one well-spread 64-bit seed.</summary>
-    internal static ulong Mix(ulong a, ulong b, ulong c)
-    {
-        ulong h = 0x9E37_79B9_7F4A_7C15UL;
-        foreach (ulong v in new[] { a, b, c })
-        {
-            h ^= v + 0x9E37_79B9_7F4A_7C15UL + (h << 6) + (h >> 2);
-            h = (h ^ (h >> 30)) * 0xBF58_476D_1CE4_E5B9UL;
-            h = (h ^ (h >> 27)) * 0x94D0_49BB_1331_11EBUL;
-            h ^= h >> 31;
-        }
-        return h;
+        return new SampleBatch(images, labels).DetachFromDisposeScope();
     }
 }

@@ -2,8 +2,8 @@ using static TorchSharp.torch;
 
 namespace Aperture.Data.Loading;
 
-/// <summary>Per-channel standardisation: <c>(x - mean[c]) / std[c]</c>.</summary>
-public sealed class Normalize : IBatchTransform
+/// <summary>Per-channel standardisation: <c>(x - mean[c]) / std[c]</c>. Paired: the targets are passed through unchanged.</summary>
+public sealed class Normalize : IPairedTransform
 {
     private readonly float[] mean, std;
 
@@ -39,4 +39,9 @@ public sealed class Normalize : IBatchTransform
         using var s = tensor(std, dtype: images.dtype, device: images.device).view(1, -1, 1, 1);
         return (images - m).div_(s);
     }
+
+    /// <summary>Standardises images <c>[B, C, H, W]</c>; labels <c>[B]</c>, boxes <c>[K_i, 4]</c>, box labels and masks <c>[B, H, W]</c> pass unchanged.</summary>
+    /// <exception cref="ArgumentException">C differs from the number of channels given (and that is not 1).</exception>
+    public SampleBatch Apply(SampleBatch batch, Generator generator) =>
+        new(Apply(batch.Images, generator), batch.Labels?.alias(), PairedGeometry.Alias(batch.Boxes), PairedGeometry.Alias(batch.BoxLabels), batch.Masks?.alias());
 }

@@ -89,12 +89,11 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
     {
         foreach (var im in images)
             if (im.Proposals is null) throw new ArgumentException($"image '{im.Id}' has no proposals: attach them first (ProposalCache.Attach)");
-        var rng = new Random(unchecked((int)(seed * 7919 + epoch * 104729)));
-        var order = Enumerable.Range(0, images.Count).ToArray();
-        if (epoch > 0) rng.Shuffle(order);
-        for (int start = 0; start < order.Length; start += options.ImagesPerBatch)
+        var sampler = new Aperture.Data.Loading.EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
+        foreach (var batch in sampler.Batches(epoch, options.ImagesPerBatch))
         {
-            var group = order.Skip(start).Take(options.ImagesPerBatch).Select(i => images[i]).ToList();
+            var rng = batch.Random();
+            var group = batch.Examples.Select(i => images[(int)i]).ToList();
             var samples = group.Select(im => RoiSampler.Sample(im.Proposals!, im.Boxes, im.Labels, FastRcnnDetector.Coder, options.RoisPerImage,
                 options.ForegroundFraction, options.ForegroundIou, options.BackgroundIouLow, options.BackgroundIouHigh, rng)).ToList();
             var flips = group.Select(_ => epoch > 0 && options.HorizontalFlip && rng.NextDouble() < 0.5).ToList();

@@ -37,15 +37,14 @@ public static class RcnnTraining
     {
         foreach (var im in images)
             if (im.Proposals is null) throw new ArgumentException($"image '{im.Id}' has no proposals: attach them first (ProposalCache.Attach)");
-        var rng = new Random(unchecked((int)(seed * 7919 + epoch * 104729 + 17)));
-        var order = Enumerable.Range(0, images.Count).ToArray();
-        if (epoch > 0) rng.Shuffle(order);
-        for (int start = 0; start < order.Length; start += o.ImagesPerBatch)
+        var sampler = new Aperture.Data.Loading.EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
+        foreach (var batch in sampler.Batches(epoch, o.ImagesPerBatch))
         {
+            var rng = batch.Random();
             var crops = new List<Tensor>(); var labels = new List<Tensor>();
-            foreach (int i in order.Skip(start).Take(o.ImagesPerBatch))
+            foreach (long i in batch.Examples)
             {
-                var im = images[i];
+                var im = images[(int)i];
                 var s = RoiSampler.Sample(im.Proposals!, im.Boxes, im.Labels, RcnnDetector.Coder, o.RegionsPerImage,
                     o.ForegroundFraction, o.ForegroundIou, 0, o.ForegroundIou, rng);
                 var c = RegionWarp.Warp(Backbone.Normalize(im.Image), s.Rois, o.WarpSize, o.ContextPadding);

@@ -156,16 +156,15 @@ public sealed class SlidingWindowDetector : IObjectDetector
     /// </summary>
     public static IEnumerable<Batch> Batches(IReadOnlyList<DetectionImage> images, SlidingWindowOptions o, long seed, int epoch)
     {
-        var rng = new Random(unchecked((int)(seed * 7919 + epoch * 104729 + 29)));
-        var order = Enumerable.Range(0, images.Count).ToArray();
-        if (epoch > 0) rng.Shuffle(order);
+        var sampler = new Aperture.Data.Loading.EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
         var shapes = o.Sizes.SelectMany(s => o.AspectRatios.Select(r => (s * Math.Sqrt(r), s / Math.Sqrt(r)))).ToArray();
-        for (int start = 0; start < order.Length; start += o.ImagesPerBatch)
+        foreach (var batch in sampler.Batches(epoch, o.ImagesPerBatch))
         {
+            var rng = batch.Random();
             var crops = new List<Tensor>(); var labels = new List<long>();
-            foreach (int i in order.Skip(start).Take(o.ImagesPerBatch))
+            foreach (long i in batch.Examples)
             {
-                var im = images[i];
+                var im = images[(int)i];
                 var gt = Boxes.ToArray(im.Boxes); var gl = im.Labels.data<long>().ToArray();
                 var windows = new List<float>();
                 int g = gl.Length;
