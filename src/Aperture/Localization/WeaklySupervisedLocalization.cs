@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Aperture.Classification;
-using Aperture.Data;
+using Aperture.Data.Loading;
 using Aperture.Data.Scenes;
+using Aperture.Data;
 using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;
@@ -62,7 +63,7 @@ public static class WeaklySupervisedLocalization
     public static IEnumerable<MultiLabelBatch> Batches(WeaklySupervisedModel model, Tensor images, Tensor targets, int batchSize, bool shuffle,
         long seed, int epoch, Device device)
     {
-        var sampler = new Aperture.Data.Loading.EpochSampler(images.shape[0], seed, shuffle);
+        var sampler = new EpochSampler(images.shape[0], seed, shuffle);
         foreach (var sampled in sampler.Batches(epoch, batchSize))
         {
             MultiLabelBatch batch;

@@ -189,7 +189,7 @@ public class DatasetLocatorTests
             else { source.Position = 0; using var gz = new System.IO.Compression.GZipStream(target, System.IO.Compression.CompressionLevel.Fastest); source.CopyTo(gz); }
         }
         using var server = new FolderServer(served.Path);
-        var locator = new DatasetLocator { CacheRoot = cache.Path, MirrorOverride = server.Url };
+        var locator = new DatasetLocator { CacheRoot = cache.Path, MirrorOverride = server.Url, ConnectTimeout = TimeSpan.FromSeconds(60) };
         using (var data = locator.Load(FashionMnist.Spec, DatasetSplit.Test, null))
         {
             Assert.Equal(10000, data.Count);
@@ -208,7 +208,7 @@ public class DatasetLocatorTests
         using var served = new TempDir();
         ShippedSample.Generate(SampleSource(), served.Path, 10, 1, 1); // valid IDX, but not the official files
         using var server = new FolderServer(served.Path);
-        var locator = new DatasetLocator { CacheRoot = cache.Path, MirrorOverride = server.Url };
+        var locator = new DatasetLocator { CacheRoot = cache.Path, MirrorOverride = server.Url, ConnectTimeout = TimeSpan.FromSeconds(60) };
         using var data = locator.Load(FashionMnist.Spec, DatasetSplit.Test, null);
         Assert.StartsWith("repository sample", data.Source);
         Assert.Contains("SHA-256", data.Source);

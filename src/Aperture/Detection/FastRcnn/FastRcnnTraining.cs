@@ -1,3 +1,4 @@
+using Aperture.Data.Loading;
 using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;
@@ -89,7 +90,7 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
     {
         foreach (var im in images)
             if (im.Proposals is null) throw new ArgumentException($"image '{im.Id}' has no proposals: attach them first (ProposalCache.Attach)");
-        var sampler = new Aperture.Data.Loading.EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
+        var sampler = new EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
         foreach (var batch in sampler.Batches(epoch, options.ImagesPerBatch))
         {
             var rng = batch.Random();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Aperture.Data.Loading;
 using Aperture.Data;
 using Aperture.Ops;
 using Aperture.Training;
@@ -37,7 +38,7 @@ public static class RcnnTraining
     {
         foreach (var im in images)
             if (im.Proposals is null) throw new ArgumentException($"image '{im.Id}' has no proposals: attach them first (ProposalCache.Attach)");
-        var sampler = new Aperture.Data.Loading.EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
+        var sampler = new EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
         foreach (var batch in sampler.Batches(epoch, o.ImagesPerBatch))
         {
             var rng = batch.Random();

@@ -1,8 +1,9 @@
+using Aperture.Data.Loading;
 using Aperture.Data;
 using Aperture.Ops;
 using Aperture.Training;
-using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -156,7 +157,7 @@ public sealed class SlidingWindowDetector : IObjectDetector
     /// </summary>
     public static IEnumerable<Batch> Batches(IReadOnlyList<DetectionImage> images, SlidingWindowOptions o, long seed, int epoch)
     {
-        var sampler = new Aperture.Data.Loading.EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
+        var sampler = new EpochSampler(images.Count, seed, fileOrderAtEpochZero: true);
         var shapes = o.Sizes.SelectMany(s => o.AspectRatios.Select(r => (s * Math.Sqrt(r), s / Math.Sqrt(r)))).ToArray();
         foreach (var batch in sampler.Batches(epoch, o.ImagesPerBatch))
         {
