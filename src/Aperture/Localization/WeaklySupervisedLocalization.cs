@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Aperture.Classification;
+using Aperture.Data;
 using Aperture.Data.Loading;
 using Aperture.Data.Scenes;
-using Aperture.Data;
 using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Aperture.Data.Loading;
 using Aperture.Data;
+using Aperture.Data.Loading;
 using Aperture.Ops;
 using Aperture.Training;
 using TorchSharp;

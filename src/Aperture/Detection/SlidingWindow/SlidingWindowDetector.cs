@@ -1,9 +1,9 @@
-using Aperture.Data.Loading;
 using Aperture.Data;
+using Aperture.Data.Loading;
 using Aperture.Ops;
 using Aperture.Training;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
