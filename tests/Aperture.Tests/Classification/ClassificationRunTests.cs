@@ -44,6 +44,25 @@ public class ClassificationRunTests
         Assert.Contains("aperture eval", e.Message);
         var cm = ClassifierTraining.Evaluate(model, spec, testPart);
         Assert.InRange(cm.Accuracy, 0.6, 1.0);
+
+        // What eval, predict and cam do with it.
+        var eval = ClassifierEvaluation.Run(dir.Path, _ => testPart.Subset(arange(500)), null, CPU);
+        Assert.Equal((500L, cm.Accuracy), (eval.Images, eval.Accuracy));
+        Assert.True(File.Exists(eval.ConfusionPng));
+        string itemPng = dir.File("item.png");
+        Aperture.Imaging.ImageTensor.Write(itemPng, testPart.Images[0]);
+        var top = ClassifierEvaluation.TopK(model, spec, itemPng, 3);
+        Assert.Equal(3, top.Count);
+        Assert.True(top[0].Probability >= top[1].Probability && top[1].Probability >= top[2].Probability);
+        using (var probs = ClassifierTraining.Predict(model, spec, testPart.Images.narrow(0, 0, 1)))
+            Assert.Equal(spec.ClassNames[(int)probs[0].argmax().item<long>()], top[0].Class);
+        Assert.Throws<ArgumentException>(() => ClassifierEvaluation.TopK(model, spec, itemPng, 0));
+        var maps = Aperture.Localization.ImageClassMaps.Run(model, spec, itemPng, Aperture.Localization.ClassMapMethod.GradCam, null, "Trouser", 3, false, dir.Path);
+        Assert.Equal("Trouser", Assert.Single(maps.Maps).Class);
+        Assert.True(File.Exists(maps.Png));
+        var noGap = Assert.Throws<ArgumentException>(() => Aperture.Localization.ImageClassMaps.Run(model, spec, itemPng, Aperture.Localization.ClassMapMethod.Cam, null, null, 3, false, dir.Path));
+        Assert.Contains("global average pooling", noGap.Message);
+        Assert.Throws<ArgumentException>(() => Aperture.Localization.ImageClassMaps.Run(model, spec, itemPng, Aperture.Localization.ClassMapMethod.GradCam, "conv9", null, 3, false, dir.Path));
     }
 
     [Fact]

@@ -56,6 +56,13 @@ public class DetectionRunTests
         var a = outcome.Detector.Detect(image.Image, image.Proposals);
         var b = loaded.Detect(image.Image, image.Proposals);
         Assert.Equal(a.Scores.data<float>().ToArray(), b.Scores.data<float>().ToArray());
+        // What 'aperture detect' does with an image file: the same detections above the threshold, drawn.
+        string file = dir.File("test0.png");
+        Aperture.Imaging.ImageTensor.Write(file, image.Image);
+        IProposalSource? source = method.UsesProposals ? new DelegateProposalSource("given", _ => image.Proposals!.clone()) : null;
+        var found = ImageDetection.Run(loaded, source, file, method.DisplayThreshold, dir.File("drawn.png"));
+        Assert.Equal(b.Scores.ge(method.DisplayThreshold).sum().item<long>(), found.Detections.Count);
+        Assert.True(File.Exists(found.Drawn));
         // A classifier's verbs refuse it by name.
         var e = Assert.Throws<InvalidDataException>(() => ClassifierSpec.Load(run));
         Assert.Contains("aperture detect", e.Message);
