@@ -108,6 +108,26 @@ public static class ProgressReporter
     public static IProgressSink Terminal(IAnsiConsole console, bool verbose = false, TimeProvider? time = null) =>
         new BarSink(console, verbose, time ?? TimeProvider.System);
 
+    /// <summary>An <see cref="IProgress{T}"/> told the number done so far (from any thread, in any order) that moves
+    /// <paramref name="task"/> forward to the largest number reported.</summary>
+    public static IProgress<int> Counting(IProgressTask task) => new CountingProgress(task);
+
+    private sealed class CountingProgress(IProgressTask task) : IProgress<int>
+    {
+        private readonly Lock _lock = new();
+        private long _seen;
+
+        public void Report(int value)
+        {
+            lock (_lock)
+            {
+                if (value <= _seen) return;
+                task.Advance(value - _seen);
+                _seen = value;
+            }
+        }
+    }
+
     /// <summary>A duration as <c>m:ss</c> or <c>h:mm:ss</c>.</summary>
     public static string Duration(TimeSpan t)
     {
