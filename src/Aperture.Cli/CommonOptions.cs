@@ -78,7 +78,16 @@ internal static class CommonOptions
     {
         bool verbose = r.GetValue(Verbose);
         if (r.GetValue(Json)) return ProgressReporter.Lines(Console.Error, verbose);
-        return Console.IsOutputRedirected ? ProgressReporter.Lines(Console.Out, verbose) : ProgressReporter.Terminal(Spectre.Console.AnsiConsole.Console, verbose);
+        if (Console.IsOutputRedirected) return ProgressReporter.Lines(Console.Out, verbose);
+        // NO_COLOR (https://no-color.org): the bar keeps its shape (█ and ░) without colour codes.
+        var console = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
+            ? Spectre.Console.AnsiConsole.Console
+            : Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+            {
+                ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+                Out = new Spectre.Console.AnsiConsoleOutput(Console.Out),
+            });
+        return ProgressReporter.Terminal(console, verbose);
     }
 
     /// <summary>The output folder, or <paramref name="fallback"/> when none was given.</summary>
