@@ -423,6 +423,9 @@ public static class ProgressReporter
             lock (_lock) Close();
         }
 
+        /// <summary>The terminal's width in columns (what the column widths follow).</summary>
+        private int Width() => Math.Max(20, console.Profile.Width);
+
         private void Open()
         {
             var ready = new ManualResetEventSlim();
@@ -433,7 +436,7 @@ public static class ProgressReporter
                     .AutoClear(true)
                     .HideCompleted(true)
                     .AutoRefresh(true)
-                    .Columns(new NameColumn(), new BarColumn(), new StatsColumn())
+                    .Columns(new NameColumn(Width), new BarColumn(Width), new StatsColumn(Width))
                     .Start(ctx =>
                     {
                         _context = ctx;
@@ -483,13 +486,13 @@ public static class ProgressReporter
     {
         public static int BarWidth(int width) => width >= 120 ? 30 : width >= 90 ? 20 : 12;
         public static int StatsWidth(int width) => width >= 90 ? 36 : 30;
-        public static int NameWidth(int width) => Math.Max(8, width - BarWidth(width) - StatsWidth(width) - 3);
+        public static int NameWidth(int width) => Math.Max(8, width - BarWidth(width) - StatsWidth(width) - 4);
 
         public static string Fit(string text, int width) =>
             text.Length <= width ? text : width <= 1 ? text[..width] : text[..(width - 1)] + "…";
     }
 
-    private sealed class NameColumn : ProgressColumn
+    private sealed class NameColumn(Func<int> consoleWidth) : ProgressColumn
     {
         protected override bool NoWrap => true;
 
@@ -497,23 +500,23 @@ public static class ProgressReporter
         {
             if (task.Tag is not State state) return Text.Empty;
             string text = state.StatusText is { Length: > 0 } s ? $"{state.Name} {s}" : state.Name;
-            return new Text(Layout.Fit(text, Layout.NameWidth(options.ConsoleSize.Width)));
+            return new Text(Layout.Fit(text, Layout.NameWidth(consoleWidth())));
         }
     }
 
-    private sealed class BarColumn : ProgressColumn
+    private sealed class BarColumn(Func<int> consoleWidth) : ProgressColumn
     {
         private static readonly string[] Unicode = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
         private static readonly string[] Ascii = ["|", "/", "-", "\\"];
 
         protected override bool NoWrap => true;
 
-        public override int? GetColumnWidth(Spectre.Console.Rendering.RenderOptions options) => Layout.BarWidth(options.ConsoleSize.Width);
+        public override int? GetColumnWidth(Spectre.Console.Rendering.RenderOptions options) => Layout.BarWidth(consoleWidth());
 
         public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
             if (task.Tag is not State state) return Text.Empty;
-            int width = Layout.BarWidth(options.ConsoleSize.Width);
+            int width = Layout.BarWidth(consoleWidth());
             if (state.Fraction() is not double f)
             {
                 var frames = options.Unicode ? Unicode : Ascii;
@@ -526,14 +529,16 @@ public static class ProgressReporter
         }
     }
 
-    private sealed class StatsColumn : ProgressColumn
+    private sealed class StatsColumn(Func<int> consoleWidth) : ProgressColumn
     {
         protected override bool NoWrap => true;
+
+        public override int? GetColumnWidth(Spectre.Console.Rendering.RenderOptions options) => Layout.StatsWidth(consoleWidth());
 
         public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
             if (task.Tag is not State state) return Text.Empty;
-            return new Text(Layout.Fit(state.Stats(), Layout.StatsWidth(options.ConsoleSize.Width)));
+            return new Text(Layout.Fit(state.Stats(), Layout.StatsWidth(consoleWidth())));
         }
     }
 }
