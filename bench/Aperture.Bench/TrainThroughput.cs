@@ -111,7 +111,7 @@ internal static class TrainThroughput
                 Progress = ProgressMode.Quiet, TensorBoard = true,
             };
             var loader = new DataLoader(data, BatchSize, shuffle: true, seed: 1, dropLast: true, transform: Normalize.FashionMnist);
-            var result = new Trainer<Batch>(new ClassificationTask(model, options), options).Fit(loader.Epoch);
+            var result = new Trainer<Batch>(new ClassificationTask(model, options), options).Fit(loader.Epoch, stepsPerEpoch: loader.BatchesPerEpoch);
             return result.History[0].ImagesPerSecond;
         }
         finally

@@ -32,6 +32,12 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Also print a line per image (else a progress bar on a terminal, a line every few seconds otherwise)",
+        Recursive = true,
+    };
+
     public static readonly Option<int> Threads = new("--threads")
     {
         Description = "Intra-op threads for libtorch (0: libtorch's default)",
@@ -51,6 +57,7 @@ internal static class CommonOptions
         root.Add(Seed);
         root.Add(Device);
         root.Add(Json);
+        root.Add(Verbose);
         root.Add(Threads);
         root.Add(Data);
     }
@@ -61,6 +68,26 @@ internal static class CommonOptions
         Torch.SetThreads(r.GetValue(Threads));
         Torch.Seed(r.GetValue(Seed));
         return Torch.ParseDevice(r.GetValue(Device) ?? "auto");
+    }
+
+    /// <summary>
+    /// The progress of the verb: plain lines on stderr with <c>--json</c> (stdout stays machine-readable), plain lines
+    /// on stdout when it is redirected, else a live bar; per-item lines only with <c>--verbose</c>.
+    /// </summary>
+    public static IProgressSink Progress(ParseResult r)
+    {
+        bool verbose = r.GetValue(Verbose);
+        if (r.GetValue(Json)) return ProgressReporter.Lines(Console.Error, verbose);
+        if (Console.IsOutputRedirected) return ProgressReporter.Lines(Console.Out, verbose);
+        // NO_COLOR (https://no-color.org): the bar keeps its shape (█ and ░) without colour codes.
+        var console = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
+            ? Spectre.Console.AnsiConsole.Console
+            : Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+            {
+                ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
+                Out = new Spectre.Console.AnsiConsoleOutput(Console.Out),
+            });
+        return ProgressReporter.Terminal(console, verbose);
     }
 
     /// <summary>The output folder, or <paramref name="fallback"/> when none was given.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Scenes;
 
@@ -74,7 +75,11 @@ internal static class DataCommands
             var options = new SceneOptions { Width = r.GetValue(size), Height = r.GetValue(size), MaxItems = r.GetValue(maxItems) };
             options.Validate();
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var summary = ScenesWriter.Write(outDir, train, r.GetValue(count), r.GetValue(CommonOptions.Seed), options, testItems: test);
+            SceneSetSummary summary;
+            using (var progress = CommonOptions.Progress(r))
+            using (var task = progress.Start("scenes", r.GetValue(count)))
+                summary = ScenesWriter.Write(outDir, train, r.GetValue(count), r.GetValue(CommonOptions.Seed), options,
+                    progress: ProgressReporter.Counting(task), testItems: test);
             if (r.GetValue(CommonOptions.Json))
                 Output.Json(new { root = Path.GetFullPath(summary.Root), splits = summary.Splits, objects = summary.Objects, seconds = sw.Elapsed.TotalSeconds });
             else

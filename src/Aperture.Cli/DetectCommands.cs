@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Formats;
 using Aperture.Detection;
@@ -54,7 +55,8 @@ internal static class DetectCommands
             string outDir = CommonOptions.OutDir(r, Path.Combine("runs", m.Name));
             bool json = r.GetValue(CommonOptions.Json);
             long seed = r.GetValue(CommonOptions.Seed);
-            var log = json ? null : Console.Out;
+            using var progress = CommonOptions.Progress(r);
+            var log = progress.Log;
             string root = r.GetValue(dataRoot) ?? DetectionData.Scenes(Path.Combine(outDir, "scenes"), r.GetValue(scenes), seed, r.GetValue(CommonOptions.Data), log);
             int limit = r.GetValue(limitTrain);
             using var data = DetectionData.Load(root, ParseFormat(r.GetValue(format)!), limit, Math.Max(50, limit / 8), r.GetValue(limitTest));
@@ -66,8 +68,9 @@ internal static class DetectCommands
             {
                 Method = m.Name, OutputDirectory = outDir, Seed = seed, Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr),
                 Optimizer = r.GetValue(optimizer) is string o ? TrainingOptions.ParseOptimizer(o) : null, Set = r.GetValue(set) ?? [],
-                Resume = r.GetValue(resume), Progress = json ? ProgressMode.Quiet : ProgressMode.Auto, Log = log,
+                Resume = r.GetValue(resume), Progress = ProgressMode.Auto, Log = log,
             }, data, device);
+            progress.Dispose();
             outcome.Score.DisposeDetections();
             var res = outcome.Results;
             if (json) Output.Json(res);
@@ -114,18 +117,26 @@ internal static class DetectCommands
                 : null;
             var files = r.GetValue(images)!;
             var all = new List<ImageDetectionResult>();
+            bool json = r.GetValue(CommonOptions.Json);
+            using var progress = files.Length > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet;
+            var task = progress.Start("detect", files.Length);
             foreach (string file in files)
             {
                 string? drawn = r.GetValue(draw) is not string target ? null : files.Length == 1 ? target
                     : Path.Combine(Path.GetDirectoryName(target) ?? "", $"{Path.GetFileNameWithoutExtension(target)}-{Path.GetFileNameWithoutExtension(file)}.png");
                 var found = ImageDetection.Run(detector, source, file, t, drawn);
                 all.Add(found);
-                if (!r.GetValue(CommonOptions.Json))
+                task.Advance();
+                if (!json && (files.Length == 1 || progress.Verbose))
                     Output.Table($"{file}: {found.Detections.Count} objects ({detector.Method}, {found.DetectMs:F0} ms{(found.Proposals is long p ? $", {p} proposals in {found.ProposalMs:F0} ms" : "")})",
                         ["class", "score", "x1", "y1", "x2", "y2"],
                         found.Detections.Select(o => (IReadOnlyList<string>)[o.Class, o.Score.ToString("F3", CultureInfo.InvariantCulture), .. o.Box.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))]));
             }
-            if (r.GetValue(CommonOptions.Json)) Output.Json(all);
+            task.Done();
+            progress.Dispose();
+            if (json) Output.Json(all);
+            else if (files.Length > 1)
+                Output.Line($"{all.Sum(a => a.Detections.Count)} objects in {files.Length} images{(r.GetValue(draw) is string d ? $", drawn next to {d}" : "")} (--verbose lists them)");
             return 0;
         });
         return cmd;

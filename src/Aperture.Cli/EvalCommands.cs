@@ -68,12 +68,20 @@ internal static class EvalCommands
             var (net, spec) = ClassifierSpec.Load(r.GetValue(model)!);
             net.to(device);
             var results = new List<object>();
-            foreach (string path in r.GetValue(images)!)
+            string[] paths = r.GetValue(images)!;
+            bool json = r.GetValue(CommonOptions.Json);
+            // predict's result is its per-image line: printed as before, and the bar only counts when there are many.
+            using (var progress = paths.Length > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet)
             {
-                var ranked = ClassifierEvaluation.TopK(net, spec, path, r.GetValue(top), r.GetValue(invert));
-                results.Add(new { image = path, top = ranked });
-                if (!r.GetValue(CommonOptions.Json))
-                    Output.Line($"{path}: " + string.Join(", ", ranked.Select(x => $"{x.Class} {x.Probability.ToString("0.000", CultureInfo.InvariantCulture)}")));
+                var task = progress.Start("predict", paths.Length);
+                foreach (string path in paths)
+                {
+                    var ranked = ClassifierEvaluation.TopK(net, spec, path, r.GetValue(top), r.GetValue(invert));
+                    results.Add(new { image = path, top = ranked });
+                    task.Advance();
+                    if (!json) (paths.Length > 1 ? progress.Message : (Action<string>)Output.Line)($"{path}: " + string.Join(", ", ranked.Select(x => $"{x.Class} {x.Probability.ToString("0.000", CultureInfo.InvariantCulture)}")));
+                }
+                task.Done();
             }
             if (r.GetValue(CommonOptions.Json)) Output.Json(results);
             return 0;

@@ -27,12 +27,18 @@ internal static class ProposeCommand
             var m = SelectiveSearchProposals.ParseMode(r.GetValue(mode)!);
             string outDir = CommonOptions.OutDir(r, "proposals");
             var results = new List<ImageProposalsResult>();
-            foreach (string path in r.GetValue(images)!)
+            string[] paths = r.GetValue(images)!;
+            using (var progress = CommonOptions.Progress(r))
             {
-                var p = ImageProposals.Run(path, m, r.GetValue(max), r.GetValue(CommonOptions.Seed), r.GetValue(CommonOptions.Threads), r.GetValue(draw), outDir);
-                results.Add(p);
-                if (!r.GetValue(CommonOptions.Json))
-                    Output.Line($"{path}: {p.Count} boxes in {p.Milliseconds:F0} ms ({p.Mode} mode){(p.Drawn is null ? "" : $", first {Math.Min(r.GetValue(draw), p.Count)} drawn in {p.Drawn}")}");
+                var task = progress.Start("propose", paths.Length);
+                foreach (string path in paths)
+                {
+                    var p = ImageProposals.Run(path, m, r.GetValue(max), r.GetValue(CommonOptions.Seed), r.GetValue(CommonOptions.Threads), r.GetValue(draw), outDir);
+                    results.Add(p);
+                    task.Advance();
+                    progress.Item($"{path}: {p.Count} boxes in {p.Milliseconds:F0} ms ({p.Mode} mode){(p.Drawn is null ? "" : $", first {Math.Min(r.GetValue(draw), p.Count)} drawn in {p.Drawn}")}");
+                }
+                task.Done();
             }
             string json = RunResults.Write(outDir, results, "proposals.json");
             if (r.GetValue(CommonOptions.Json)) Output.Json(results);

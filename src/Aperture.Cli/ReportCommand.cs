@@ -17,8 +17,10 @@ internal static class ReportCommand
         {
             var device = CommonOptions.Apply(r);
             string outDir = CommonOptions.OutDir(r, "report");
-            string index = ReportTour.Run(new ReportSettings(outDir, r.GetValue(quick), r.GetValue(CommonOptions.Data), r.GetValue(CommonOptions.Seed)),
-                device, Console.Out);
+            string index;
+            using (var progress = CommonOptions.Progress(r))
+                index = ReportTour.Run(new ReportSettings(outDir, r.GetValue(quick), r.GetValue(CommonOptions.Data), r.GetValue(CommonOptions.Seed)),
+                    device, progress.Log);
             if (r.GetValue(CommonOptions.Json)) Output.Json(new { report = index });
             else Output.Line($"report written: {index}");
             return 0;

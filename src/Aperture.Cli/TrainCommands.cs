@@ -37,6 +37,7 @@ internal static class TrainCommands
             var device = CommonOptions.Apply(r);
             string name = r.GetValue(model)!;
             bool json = r.GetValue(CommonOptions.Json);
+            using var progress = CommonOptions.Progress(r);
             var settings = new ClassificationSettings
             {
                 Model = name, OutputDirectory = CommonOptions.OutDir(r, Path.Combine("runs", name)), Seed = r.GetValue(CommonOptions.Seed),
@@ -44,12 +45,13 @@ internal static class TrainCommands
                 Optimizer = r.GetValue(optimizer) is string o ? TrainingOptions.ParseOptimizer(o) : null,
                 Schedule = r.GetValue(schedule) is string s ? TrainingOptions.ParseSchedule(s) : null,
                 Augment = r.GetValue(augment), Resume = r.GetValue(resume), Limit = r.GetValue(limit), Validation = r.GetValue(validation),
-                Progress = json ? ProgressMode.Quiet : ProgressMode.Auto, Log = json ? null : Console.Out,
+                Progress = ProgressMode.Auto, Log = progress.Log,
             };
             var (train, test) = ClassificationData.Load(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
             using var disposeTrain = train;
             using var disposeTest = test;
             var (run, results) = ClassificationRun.Execute(settings, train, test, device);
+            progress.Dispose();
             if (json) Output.Json(results);
             else
             {

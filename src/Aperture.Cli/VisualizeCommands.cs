@@ -265,14 +265,23 @@ internal static class VisualizeCommands
             var kind = how switch { "cam" => ClassMapMethod.Cam, "gradcam" => ClassMapMethod.GradCam, _ => throw new ArgumentException($"--method '{how}' is not one of: cam, gradcam") };
             m.Model.to(device);
             var results = new List<ImageClassMapsResult>();
-            foreach (string path in r.GetValue(images)!)
+            string[] paths = r.GetValue(images)!;
+            using (var progress = paths.Length > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet)
             {
-                var res = ImageClassMaps.Run(m.Model, m.Spec, path, kind, r.GetValue(layer), r.GetValue(cls), r.GetValue(top), r.GetValue(invert), m.OutDir);
-                results.Add(res);
-                if (!r.GetValue(CommonOptions.Json))
-                    Output.Line($"{path}: {string.Join(", ", res.Maps.Select(c => $"{c.Class} {c.Probability.ToString("0.000", CultureInfo.InvariantCulture)}"))} -> {res.Png}");
+                var task = progress.Start("cam", paths.Length);
+                foreach (string path in paths)
+                {
+                    var res = ImageClassMaps.Run(m.Model, m.Spec, path, kind, r.GetValue(layer), r.GetValue(cls), r.GetValue(top), r.GetValue(invert), m.OutDir);
+                    results.Add(res);
+                    task.Advance();
+                    string line = $"{path}: {string.Join(", ", res.Maps.Select(c => $"{c.Class} {c.Probability.ToString("0.000", CultureInfo.InvariantCulture)}"))} -> {res.Png}";
+                    if (paths.Length == 1 && !r.GetValue(CommonOptions.Json)) Output.Line(line);
+                    else progress.Item(line);
+                }
+                task.Done();
             }
             if (r.GetValue(CommonOptions.Json)) Output.Json(results);
+            else if (paths.Length > 1) Output.Line($"class maps of {paths.Length} images in {m.OutDir}");
             return 0;
         });
         return cmd;
@@ -319,12 +328,14 @@ internal static class VisualizeCommands
             }
             using var trainItems = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
             using var testItems = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+            var progress = CommonOptions.Progress(r);
             var (run, results) = LocalizationRun.Execute(new LocalizationSettings
             {
                 OutputDirectory = CommonOptions.OutDir(r, Path.Combine("runs", "localize")), Seed = r.GetValue(CommonOptions.Seed), Options = options, Quick = q,
                 Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr), Pretrained = pretrained,
-                Progress = json ? ProgressMode.Quiet : ProgressMode.Auto, Log = json ? null : Console.Out,
+                Progress = ProgressMode.Auto, Log = progress.Log,
             }, trainItems, testItems, device);
+            progress.Dispose();
             if (json) Output.Json(results);
             else
             {

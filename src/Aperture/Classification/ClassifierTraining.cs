@@ -42,7 +42,7 @@ public static class ClassifierTraining
         var trainLoader = new DataLoader(train, batchSize, shuffle: true, seed: options.Seed, transform: trainTransform, device: device);
         var valLoader = new DataLoader(validation, 256, shuffle: false, transform: normalize, device: device);
         var task = new ClassificationTask(net, options);
-        var result = new Trainer<Batch>(task, options).Fit(trainLoader.Epoch, () => valLoader.Epoch(0));
+        var result = new Trainer<Batch>(task, options).Fit(trainLoader.Epoch, () => valLoader.Epoch(0), trainLoader.BatchesPerEpoch);
         var sw = Stopwatch.StartNew();
         var confusion = result.Succeeded ? Evaluate(net, spec, test, device: device) : new ConfusionMatrix(spec.ClassNames);
         return new ClassifierRun(net, spec, result, confusion, sw.Elapsed.TotalSeconds);

@@ -1,3 +1,4 @@
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Formats;
 using Aperture.Data.Scenes;
@@ -63,7 +64,10 @@ public sealed class DetectionData : IDisposable
         }
         using var trainItems = FashionMnist.Load(DatasetSplit.Train, fashionMnist);
         using var testItems = FashionMnist.Load(DatasetSplit.Test, fashionMnist);
-        var summary = ScenesWriter.Write(dir, trainItems, count, seed, new SceneOptions(), testItems: testItems);
+        using var progress = ProgressReporter.From(log);
+        using var task = progress.Start("scenes", count);
+        var summary = ScenesWriter.Write(dir, trainItems, count, seed, new SceneOptions(), progress: ProgressReporter.Counting(task), testItems: testItems);
+        task.Dispose();
         log?.WriteLine($"scenes: wrote {summary.Splits.Values.Sum()} scenes ({summary.Objects} objects) to {dir}");
         return dir;
     }

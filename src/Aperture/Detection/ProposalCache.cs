@@ -52,10 +52,11 @@ public static class ProposalCache
         double totalMs = 0;
         if (missing.Count > 0)
         {
-            log?.WriteLine($"[proposals] {source.Name}: computing for {missing.Count} images ({images.Count - missing.Count} cached)");
+            using var progress = ProgressReporter.From(log);
+            progress.Message($"[proposals] {source.Name}: computing for {missing.Count} images ({images.Count - missing.Count} cached)");
+            using var task = progress.Start($"proposals {source.Name}", missing.Count);
             var results = new float[missing.Count][];
             var ms = new double[missing.Count];
-            int done = 0;
             Parallel.For(0, missing.Count, new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount }, i =>
             {
                 using var scope = NewDisposeScope();
@@ -63,9 +64,9 @@ public static class ProposalCache
                 var boxes = source.Propose(missing[i].Image);
                 ms[i] = sw.Elapsed.TotalMilliseconds;
                 results[i] = Boxes.ToArray(boxes);
-                int d = Interlocked.Increment(ref done);
-                if (log is not null && d % 100 == 0) log.WriteLine($"[proposals] {d}/{missing.Count}");
+                task.Advance();
             });
+            task.Done();
             for (int i = 0; i < missing.Count; i++) cached[missing[i].Id] = results[i];
             totalMs = ms.Sum();
             double newMs = totalMs / missing.Count;

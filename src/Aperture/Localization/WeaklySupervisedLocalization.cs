@@ -132,7 +132,8 @@ public static class WeaklySupervisedLocalization
             var task = new MultiLabelTask(network, training);
             var result = new Trainer<MultiLabelBatch>(task, training).Fit(
                 epoch => Batches(model, trainImages, trainTargets, options.BatchSize, true, seed, epoch, device),
-                valImages is null ? null : () => Batches(model, valImages, valTargets!, 256, false, seed, 0, device));
+                valImages is null ? null : () => Batches(model, valImages, valTargets!, 256, false, seed, 0, device),
+                new EpochSampler(trainImages.shape[0], seed).BatchCount(options.BatchSize));
             double trainSeconds = clock.Elapsed.TotalSeconds - sceneSeconds;
             var evaluation = result.Succeeded ? Evaluate(model, testScenes) : null;
             return new WeaklySupervisedRun(model, result, evaluation, testScenes, options, sceneSeconds, trainSeconds);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Formats;
 using Aperture.Data.Scenes;
@@ -38,7 +39,9 @@ public static class DetectionChapter
         int count = quick ? 120 : 500;
         var splits = quick ? new SceneSplits(0.75, 0.0, 0.25) : new SceneSplits(0.85, 0.0, 0.15);
         log.WriteLine($"[report] detection: {count} scenes");
-        ScenesWriter.Write(Path.Combine(dir, "scenes"), trainItems, count, seed, new SceneOptions(), splits, testItems: testItems);
+        using (var progress = ProgressReporter.From(log))
+        using (var task = progress.Start("scenes", count))
+            ScenesWriter.Write(Path.Combine(dir, "scenes"), trainItems, count, seed, new SceneOptions(), splits, ProgressReporter.Counting(task), testItems);
         using var data = DetectionData.Load(Path.Combine(dir, "scenes"));
         var train = data.Train;
         var test = data.Test;

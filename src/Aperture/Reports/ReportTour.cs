@@ -18,7 +18,18 @@ public sealed record ReportSettings(string Folder, bool Quick, string? DataDir, 
 /// </summary>
 public static class ReportTour
 {
+    /// <summary>The chapters in order, with their expected minutes on 2 cores (full, quick): estimates that split the
+    /// README's totals (under 20 and under 3 minutes), shown so a person knows what runs and for how long.</summary>
+    private static readonly (string Name, int Full, int Quick)[] Chapters =
+    [
+        ("classification", 8, 1),
+        ("inside the network", 5, 1),
+        ("detection", 7, 1),
+    ];
+
     /// <summary>Runs the tour; returns the path of <c>index.html</c>.</summary>
+    /// <remarks>Progress (which chapter runs, its expected length, the epochs and caches inside it) goes to the sink
+    /// behind <paramref name="log"/> when it is an <see cref="IProgressSink.Log"/>, else as plain lines into it.</remarks>
     public static string Run(ReportSettings settings, Device device, TextWriter log)
     {
         var total = Stopwatch.StartNew();
@@ -27,9 +38,25 @@ public static class ReportTour
         using var test = FashionMnist.Load(DatasetSplit.Test, settings.DataDir);
         report.Preamble.Add($"Mode: {(settings.Quick ? "quick (subsets, few epochs: figures are lower than a full run's)" : "full")}; seed {settings.Seed}; "
             + $"{get_num_threads()} threads; device {device}. Data: {train.Source}.");
-        var runs = ClassificationChapter.Add(report, train, test, settings.Quick, settings.Seed, device, log);
-        InsideChapter.Add(report, runs, train, test, settings.Quick, settings.Seed, device, log);
-        DetectionChapter.Add(report, train, test, settings.Quick, settings.Seed, device, log);
+        using var progress = ProgressReporter.From(log);
+        using var chapters = progress.Start("report", Chapters.Length, "chapter");
+        void Begin(int i)
+        {
+            var (name, full, quick) = Chapters[i];
+            string expected = $"~{(settings.Quick ? quick : full)} min";
+            chapters.Status($"{i + 1}/{Chapters.Length} {name} ({expected})");
+            progress.Message($"[report] chapter {i + 1}/{Chapters.Length}: {name}, expected {expected} on 2 cores");
+        }
+        Begin(0);
+        var runs = ClassificationChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        chapters.Advance();
+        Begin(1);
+        InsideChapter.Add(report, runs, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        chapters.Advance();
+        Begin(2);
+        DetectionChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        chapters.Advance();
+        chapters.Done();
         report.Preamble.Add($"The whole tour took {total.Elapsed.TotalSeconds:F0} s.");
         return report.Write();
     }

@@ -58,28 +58,32 @@ public sealed class Trainer<TBatch>
     /// keeps across batches (a dataset tensor) must exist before enumeration starts, or be detached from dispose scopes,
     /// since whatever <c>MoveNext</c> creates on this thread belongs to the current step.</param>
     /// <param name="validationBatches">Validation batches, enumerated once per epoch (null for none).</param>
+    /// <param name="stepsPerEpoch">Batches in an epoch when the source knows it (a loader's
+    /// <see cref="Data.Loading.DataLoader.BatchesPerEpoch"/>, a sampler's <see cref="Data.Loading.EpochSampler.BatchCount"/>),
+    /// so the progress bar shows the true fraction and remaining time from the first epoch on. Null: a counted
+    /// collection's count, else unknown for the first epoch (a spinner and a count) and the last epoch's count after.</param>
     /// <returns>Completed, or diverged (NaN/inf) with a message naming the epoch, step and value; the last good
     /// checkpoint is then left untouched.</returns>
     /// <exception cref="FileNotFoundException">Resume was asked for and the last checkpoint does not exist.</exception>
     /// <exception cref="InvalidDataException">The checkpoint to resume from is damaged or does not match the task.</exception>
-    public TrainingResult Fit(Func<int, IEnumerable<TBatch>> trainBatches, Func<IEnumerable<TBatch>>? validationBatches = null)
+    public TrainingResult Fit(Func<int, IEnumerable<TBatch>> trainBatches, Func<IEnumerable<TBatch>>? validationBatches = null, long? stepsPerEpoch = null)
     {
         ArgumentNullException.ThrowIfNull(trainBatches);
         Directory.CreateDirectory(_options.OutputDirectory);
         var state = _options.Resume ? Restore() : new RunState();
         var log = new MetricsLog(_options.OutputDirectory, _options.TensorBoard);
         log.Write(state.History);
-        var progress = TrainingProgress.Create(_options.Progress, _options.Log);
-        return progress.Run(() => Loop(state, trainBatches, validationBatches, log, progress));
+        using var progress = _options.Sink is { } sink ? ProgressReporter.From(sink.Log) : ProgressReporter.Create(_options.Progress, _options.Log);
+        return Loop(state, trainBatches, validationBatches, stepsPerEpoch, log, progress);
     }
 
     private TrainingResult Loop(RunState state, Func<int, IEnumerable<TBatch>> trainBatches, Func<IEnumerable<TBatch>>? validationBatches,
-        MetricsLog log, TrainingProgress progress)
+        long? stepsPerEpoch, MetricsLog log, IProgressSink progress)
     {
         int epochs = _options.Epochs;
         int start = state.Epoch + 1;
         if (start > 1) progress.Message($"resuming from {LastCheckpointPath} after epoch {state.Epoch}");
-        int? stepsHint = null;
+        long? stepsHint = stepsPerEpoch;
         for (int epoch = start; epoch <= epochs; epoch++)
         {
             Torch.Seed(EpochSeed(_options.Seed, epoch));
@@ -87,11 +91,12 @@ public sealed class Trainer<TBatch>
             var learningRates = _task.Optimizers.ToDictionary(o => o.Name, o => o.LearningRate);
 
             var batches = trainBatches(epoch);
-            if (batches.TryGetNonEnumeratedCount(out int known)) stepsHint = known;
-            progress.EpochStarted(epoch, epochs, stepsHint);
-            var pass = TrainEpoch(epoch, batches, stepsHint, log, progress, ref state.GlobalStep);
+            if (stepsPerEpoch is null && batches.TryGetNonEnumeratedCount(out int known)) stepsHint = known;
+            using var bar = progress.Start($"epoch {epoch}/{epochs}", stepsHint, "img");
+            var pass = TrainEpoch(epoch, batches, log, bar, ref state.GlobalStep);
             if (pass.Divergence is string divergence)
             {
+                bar.Dispose();
                 string kept = state.Epoch > 0
                     ? $"the last good checkpoint (epoch {state.Epoch}) is unchanged: {Path.GetFullPath(LastCheckpointPath)}"
                     : "no checkpoint had been written yet";
@@ -99,13 +104,15 @@ public sealed class Trainer<TBatch>
                 progress.Message(message);
                 return Result(TrainingStatus.Diverged, message, state);
             }
-            stepsHint = pass.Steps;
+            if (stepsPerEpoch is null) stepsHint = pass.Steps;
+            bar.SetTotal(pass.Steps);
 
             IReadOnlyDictionary<string, double> validation = new Dictionary<string, double>();
             double validationSeconds = 0;
             if (validationBatches is not null)
             {
                 var clock = Stopwatch.StartNew();
+                bar.Status("validating");
                 foreach (var m in _task.Modules.Values) m.eval();
                 using (no_grad()) validation = _task.Evaluate(validationBatches());
                 validationSeconds = clock.Elapsed.TotalSeconds;
@@ -121,7 +128,7 @@ public sealed class Trainer<TBatch>
             SaveCheckpoints(state, improved);
             log.Write(state.History);
             log.Epoch(summary);
-            progress.EpochFinished(summary, epochs);
+            bar.Done(TrainingProgress.EpochLine(summary, epochs));
         }
         string done = state.Epoch >= start
             ? $"trained epochs {start}-{state.Epoch}; checkpoints in {Path.GetFullPath(CheckpointDirectory)}"
@@ -131,7 +138,7 @@ public sealed class Trainer<TBatch>
 
     private readonly record struct EpochPass(IReadOnlyDictionary<string, double> Means, long Examples, double Seconds, int Steps, string? Divergence);
 
-    private EpochPass TrainEpoch(int epoch, IEnumerable<TBatch> batches, int? stepsHint, MetricsLog log, TrainingProgress progress, ref int globalStep)
+    private EpochPass TrainEpoch(int epoch, IEnumerable<TBatch> batches, MetricsLog log, IProgressTask bar, ref int globalStep)
     {
         using var epochScope = NewDisposeScope();
         var sums = new Dictionary<string, Tensor>();
@@ -141,13 +148,14 @@ public sealed class Trainer<TBatch>
         using var e = batches.GetEnumerator();
         while (true)
         {
+            long n;
             using (var scope = NewDisposeScope())
             {
                 if (!e.MoveNext()) break;
                 var batch = e.Current;
                 try
                 {
-                    long n = _task.CountExamples(batch);
+                    n = _task.CountExamples(batch);
                     foreach (var (name, value) in _task.TrainStep(batch))
                     {
                         if (!sums.TryGetValue(name, out var sum))
@@ -163,15 +171,14 @@ public sealed class Trainer<TBatch>
             }
             step++;
             globalStep++;
-            progress.Advance();
+            bar.Advance(1, n);
             if (step % _options.LogEvery == 0)
             {
                 var running = Means(sums, examples);
                 if (NonFinite(running, epoch, checkedUpTo, step) is string bad)
                     return new EpochPass(running, examples, clock.Elapsed.TotalSeconds, step, bad);
                 checkedUpTo = step;
-                double ips = examples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                progress.StepReport(epoch, _options.Epochs, step, stepsHint, running, ips);
+                bar.Status(TrainingProgress.Metrics(running));
                 log.Step(globalStep, running);
             }
         }

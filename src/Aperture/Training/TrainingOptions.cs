@@ -70,8 +70,13 @@ public sealed record TrainingOptions
     /// checkpoint's header so a later <c>eval</c>, <c>predict</c> or <c>detect</c> can rebuild the model from the file alone.</summary>
     public Core.ModelCard? Card { get; init; }
 
-    /// <summary>Where <see cref="ProgressMode.Lines"/> output goes (default: <see cref="Console.Out"/>).</summary>
+    /// <summary>Where <see cref="ProgressMode.Lines"/> output goes (default: <see cref="Console.Out"/>). A sink's
+    /// <see cref="Core.IProgressSink.Log"/> makes the trainer report into that sink.</summary>
     public TextWriter? Log { get; init; }
+
+    /// <summary>The progress sink to report into (shared with the caller, not disposed); when set, it replaces
+    /// <see cref="Progress"/> and <see cref="Log"/>.</summary>
+    public Core.IProgressSink? Sink { get; init; }
 
     /// <summary>Checks the values and throws one <see cref="ArgumentException"/> naming the first bad option.</summary>
     public void Validate()

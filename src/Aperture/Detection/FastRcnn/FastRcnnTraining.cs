@@ -122,7 +122,8 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         var task = new FastRcnnTraining(network, options, training);
         var trainer = new Trainer<FastRcnnBatch>(task, training);
         var result = trainer.Fit(epoch => Batches(train, options, training.Seed, epoch),
-            validation is null || validation.Count == 0 ? null : () => Batches(validation, options, training.Seed, 0));
+            validation is null || validation.Count == 0 ? null : () => Batches(validation, options, training.Seed, 0),
+            new EpochSampler(train.Count, training.Seed).BatchCount(options.ImagesPerBatch));
         return (new FastRcnnDetector(network, classNames, options), result);
     }
 }

@@ -88,7 +88,8 @@ public static class RcnnTraining
         var task = new ClassificationTask(network, tOptions);
         var trainer = new Trainer<Batch>(task, tOptions);
         var result = trainer.Fit(epoch => FineTuneBatches(train, o, training.Seed, epoch),
-            validation is null || validation.Count == 0 ? null : () => FineTuneBatches(validation, o, training.Seed, 0));
+            validation is null || validation.Count == 0 ? null : () => FineTuneBatches(validation, o, training.Seed, 0),
+            new EpochSampler(train.Count, training.Seed).BatchCount(o.ImagesPerBatch));
         double fineTune = sw.Elapsed.TotalSeconds;
         // The model the run folder stands for is best.ckpt when validation picked one, else last.ckpt: the SVMs and
         // regressors are trained on that network's features and stored beside it, so the file is the whole detector.

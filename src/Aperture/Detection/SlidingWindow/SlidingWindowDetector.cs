@@ -213,7 +213,8 @@ public sealed class SlidingWindowDetector : IObjectDetector
         var task = new ClassificationTask(new WindowLogits(network), OptimizerFactory.Create("optimizer", network.parameters(), tOptions));
         var trainer = new Trainer<Batch>(task, tOptions);
         var result = trainer.Fit(epoch => Batches(train, o, training.Seed, epoch),
-            validation is null || validation.Count == 0 ? null : () => Batches(validation, o, training.Seed, 0));
+            validation is null || validation.Count == 0 ? null : () => Batches(validation, o, training.Seed, 0),
+            new EpochSampler(train.Count, training.Seed).BatchCount(o.ImagesPerBatch));
         return (new SlidingWindowDetector(network, classNames, o), result);
     }
 
