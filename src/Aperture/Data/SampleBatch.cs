@@ -62,36 +62,34 @@ public sealed record SampleBatch(Tensor Images, Tensor? Labels = null, IReadOnly
     public Batch ToBatch() =>
         new(Images, Labels ?? throw new InvalidOperationException("this batch has no class labels"));
 
+    /// <summary>Every tensor of the batch: images, labels, masks, then each image's boxes and box labels.</summary>
+    public IEnumerable<Tensor> Tensors()
+    {
+        yield return Images;
+        if (Labels is not null) yield return Labels;
+        if (Masks is not null) yield return Masks;
+        foreach (var t in Boxes ?? []) yield return t;
+        foreach (var t in BoxLabels ?? []) yield return t;
+    }
+
     /// <summary>Detaches every tensor from the dispose scopes it belongs to (so it outlives them); returns this batch.</summary>
     public SampleBatch DetachFromDisposeScope()
     {
-        Images.DetachFromDisposeScope();
-        Labels?.DetachFromDisposeScope();
-        Masks?.DetachFromDisposeScope();
-        foreach (var t in Boxes ?? []) t.DetachFromDisposeScope();
-        foreach (var t in BoxLabels ?? []) t.DetachFromDisposeScope();
+        foreach (var t in Tensors()) t.DetachFromDisposeScope();
         return this;
     }
 
     /// <summary>Moves every tensor to the dispose scope outside the current one (see TorchSharp's <c>MoveToOuterDisposeScope</c>); returns this batch.</summary>
     public SampleBatch MoveToOuterDisposeScope()
     {
-        Images.MoveToOuterDisposeScope();
-        Labels?.MoveToOuterDisposeScope();
-        Masks?.MoveToOuterDisposeScope();
-        foreach (var t in Boxes ?? []) t.MoveToOuterDisposeScope();
-        foreach (var t in BoxLabels ?? []) t.MoveToOuterDisposeScope();
+        foreach (var t in Tensors()) t.MoveToOuterDisposeScope();
         return this;
     }
 
     /// <summary>Frees every native tensor of the batch.</summary>
     public void Dispose()
     {
-        Images.Dispose();
-        Labels?.Dispose();
-        Masks?.Dispose();
-        foreach (var t in Boxes ?? []) t.Dispose();
-        foreach (var t in BoxLabels ?? []) t.Dispose();
+        foreach (var t in Tensors()) t.Dispose();
     }
 
     private static string Shape(Tensor t) => string.Join(", ", t.shape);
