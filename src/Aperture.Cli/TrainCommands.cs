@@ -47,6 +47,7 @@ internal static class TrainCommands
                 Augment = r.GetValue(augment), Resume = r.GetValue(resume), Limit = r.GetValue(limit), Validation = r.GetValue(validation),
                 Progress = ProgressMode.Auto, Log = progress.Log,
             };
+            settings.Validate(); // bad options fail before any data is read
             var (train, test) = ClassificationData.Load(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
             using var disposeTrain = train;
             using var disposeTest = test;

@@ -70,6 +70,9 @@ public sealed class Trainer<TBatch>
     {
         ArgumentNullException.ThrowIfNull(trainBatches);
         Directory.CreateDirectory(_options.OutputDirectory);
+        // A kill during a checkpoint write leaves its temporary file; nothing will ever finish it.
+        AtomicFile.RemoveStaleTemps(CheckpointDirectory);
+        AtomicFile.RemoveStaleTemps(_options.OutputDirectory);
         var state = _options.Resume ? Restore() : new RunState();
         var log = new MetricsLog(_options.OutputDirectory, _options.TensorBoard);
         log.Write(state.History);
