@@ -19,16 +19,19 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        OutputFolder.Create(dir);
         string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            writeToPath(tmp);
-            File.Move(tmp, full, overwrite: true);
+            OutputFolder.Guard(full, () =>
+            {
+                writeToPath(tmp);
+                File.Move(tmp, full, overwrite: true);
+            });
         }
         catch
         {
-            try { File.Delete(tmp); } catch (IOException) { }
+            try { File.Delete(tmp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             throw;
         }
     }

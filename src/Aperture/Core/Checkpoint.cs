@@ -261,7 +261,7 @@ public static class Checkpoint
                 string name = reader.ReadString();
                 long length = reader.ReadInt64();
                 long offset = start + reader.BaseStream.Position;
-                if (length <= 0 || offset + length > start + bodyLength)
+                if (length <= 0 || length > start + bodyLength - offset)
                     throw new InvalidDataException($"section '{name}' declares {length} bytes; it must be 1 to the {start + bodyLength - offset} bytes left in the file");
                 sections.Add(new Section(kind, name, (int)offset, (int)length));
                 reader.BaseStream.Seek(length, SeekOrigin.Current);

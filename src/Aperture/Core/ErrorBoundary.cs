@@ -69,6 +69,7 @@ public static class ErrorBoundary
         return e switch
         {
             TrainingStoppedException => $"training stopped: {message}",
+            OutputNotWritableException => message,
             _ when IsDiskFull(e) => $"the disk is full: {message}; free some space or choose another --out",
             OutOfMemoryException => "out of memory; try a smaller --batch-size, fewer --threads or a smaller dataset",
             _ when IsOutOfResources(e) => $"libtorch could not allocate memory: {message}; try a smaller --batch-size",

@@ -53,11 +53,23 @@ public class ErrorBoundaryTests
         string file = dir.File("file.txt");
         File.WriteAllText(file, "x");
         string outDir = Path.Combine(file, "sub");
-        var e = Assert.ThrowsAny<IOException>(() => AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), "{}"));
-        Assert.Equal(ErrorBoundary.BadInput, ErrorBoundary.ExitCodeFor(e));
-        string line = ErrorBoundary.Describe(e);
-        Assert.Contains(file, line);
-        Assert.Contains("cannot be written", line);
+        foreach (var write in new Action[]
+                 {
+                     () => AtomicFile.WriteAllText(Path.Combine(outDir, "results.json"), "{}"),
+                     () => OutputFolder.Create(outDir),
+                     () => Aperture.Data.Scenes.ScenesWriter.Write(outDir, Aperture.Tests.Data.Scenes.FashionMnistSample.Load(), 2, 1),
+                 })
+        {
+            var e = Assert.Throws<OutputNotWritableException>(() =>
+            {
+                try { write(); }
+                catch (AggregateException a) { throw ErrorBoundary.Unwrap(a); }
+            });
+            Assert.Equal(ErrorBoundary.BadInput, ErrorBoundary.ExitCodeFor(e));
+            string line = ErrorBoundary.Describe(e);
+            Assert.Contains(outDir, line);
+            Assert.Contains("cannot be written", line);
+        }
 
         var denied = new UnauthorizedAccessException($"Access to the path '{outDir}' is denied.");
         Assert.Contains(outDir, ErrorBoundary.Describe(denied));
