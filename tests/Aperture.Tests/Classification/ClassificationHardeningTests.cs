@@ -53,4 +53,35 @@ public class ClassificationHardeningTests
         Assert.Contains("at least 2", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "checkpoints")));
     }
+
+    private static string SavedClassifier(TempDir dir, ClassifierSpec spec)
+    {
+        string path = dir.File("c.ckpt");
+        Aperture.Core.Checkpoint.Save(path, 1, new Dictionary<string, TorchSharp.torch.nn.Module> { ["model"] = new LeNet5(spec.ClassNames.Count) },
+            metadata: new System.Text.Json.Nodes.JsonObject { [Aperture.Core.ModelCard.MetadataKey] = spec.ToCard().ToJson() });
+        return path;
+    }
+
+    [Fact]
+    public void EvaluatingImagesOfAnotherSizeIsRefusedBeforeTheModelRuns()
+    {
+        using var dir = new TempDir();
+        string path = SavedClassifier(dir, new ClassifierSpec("lenet5", ["a", "b"], 1, 28, 0.3f, 0.35f));
+        var e = Assert.Throws<InvalidDataException>(() => ClassifierEvaluation.Run(path, _ => Images(4, 32, "a", "b"), dir.Path, CPU));
+        Assert.Contains("test-32px", e.Message);
+        Assert.Contains("28x28", e.Message);
+    }
+
+    [Theory]
+    [InlineData(1_000_000, 1)]
+    [InlineData(-1, 1)]
+    [InlineData(28, 100_000)]
+    public void AModelCardWithAbsurdSizesIsRefusedBeforeAnythingIsBuilt(int inputSize, int channels)
+    {
+        using var dir = new TempDir();
+        string path = SavedClassifier(dir, new ClassifierSpec("lenet5", ["a", "b"], channels, inputSize, 0.3f, 0.35f));
+        var e = Assert.Throws<InvalidDataException>(() => ClassifierSpec.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("model card", e.Message);
+    }
 }
