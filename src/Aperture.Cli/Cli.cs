@@ -1,27 +1,37 @@
 using System.CommandLine;
-using Aperture.Training;
+using Aperture.Core;
 
 namespace Aperture.Cli;
 
 /// <summary>Runs a parsed command and turns the library's errors into one clear line and an exit code.</summary>
 internal static class Cli
 {
+    /// <summary>
+    /// The one error boundary: runs the command; any failure prints one line <c>aperture: error: …</c> on stderr (with
+    /// the stack trace under <c>--verbose</c>) and returns the documented exit code (<see cref="ErrorBoundary"/>):
+    /// 2 bad input (including a command line that does not parse), 3 training stopped, 4 out of resources, 1 internal error.
+    /// </summary>
     public static int Run(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return parse.Errors.Count > 0 && code != 0 ? ErrorBoundary.BadInput : code;
         }
-        catch (Exception e) when (IsUserError(e))
+        catch (Exception e)
         {
-            Console.Error.WriteLine(e is TrainingStoppedException ? $"aperture: training stopped: {e.Message}" : $"aperture: error: {e.Message}");
-            return e is TrainingStoppedException ? 3 : 2;
+            Console.Error.WriteLine($"aperture: error: {ErrorBoundary.Describe(e)}");
+            if (Verbose(parse)) Console.Error.WriteLine(e);
+            return ErrorBoundary.ExitCodeFor(e);
         }
     }
 
-    private static bool IsUserError(Exception e) => e is InvalidDataException or ArgumentException or FileNotFoundException
-        or DirectoryNotFoundException or IOException or TrainingStoppedException or InvalidOperationException or NotSupportedException;
+    private static bool Verbose(ParseResult parse)
+    {
+        try { return parse.GetValue(CommonOptions.Verbose); }
+        catch (Exception) { return false; }
+    }
 
     /// <summary>The <c>train</c> verb group (created on first use), which each family's file adds its verb to.</summary>
     public static Command Train(RootCommand root)

@@ -34,13 +34,13 @@ internal static class CommonOptions
 
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
-        Description = "Also print a line per image (else a progress bar on a terminal, a line every few seconds otherwise)",
+        Description = "Also print a line per image (else a progress bar on a terminal, a line every few seconds otherwise), and the stack trace of an error",
         Recursive = true,
     };
 
     public static readonly Option<int> Threads = new("--threads")
     {
-        Description = "Intra-op threads for libtorch (0: libtorch's default)",
+        Description = "Intra-op threads for libtorch, 1 to 4 x the cores (0: libtorch's default)",
         DefaultValueFactory = _ => 0,
         Recursive = true,
     };

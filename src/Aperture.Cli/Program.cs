@@ -4,6 +4,8 @@ using Aperture.Cli;
 var root = new RootCommand("""
     Aperture: deep learning for computer vision beyond image classification.
     Example: aperture report --quick
+    Exit codes: 0 success, 1 internal error, 2 bad input (options, data, checkpoints, unwritable --out),
+    3 training stopped, 4 out of resources (memory, disk full). Add --verbose for the stack trace of an error.
     """);
 CommonOptions.AddTo(root);
 DataCommands.AddTo(root);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Aperture.Classification;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Training;
 
@@ -47,6 +48,8 @@ internal static class TrainCommands
                 Augment = r.GetValue(augment), Resume = r.GetValue(resume), Limit = r.GetValue(limit), Validation = r.GetValue(validation),
                 Progress = ProgressMode.Auto, Log = progress.Log,
             };
+            settings.Validate(); // bad options and an --out that cannot be written fail before any data is read
+            OutputFolder.Create(settings.OutputDirectory);
             var (train, test) = ClassificationData.Load(r.GetValue(folder), r.GetValue(channels), r.GetValue(CommonOptions.Data));
             using var disposeTrain = train;
             using var disposeTest = test;

@@ -73,7 +73,7 @@ internal static class VisualizeCommands
         string ckpt = RunFolder.Checkpoint(r.GetValue(model)!);
         var (net, spec) = ClassifierSpec.Load(ckpt);
         string outDir = CommonOptions.OutDir(r, Path.Combine(RunFolder.Of(ckpt), verb));
-        Directory.CreateDirectory(outDir);
+        Aperture.Core.OutputFolder.Create(outDir);
         return new Loaded(net, spec, ckpt, outDir);
     }
 

@@ -20,7 +20,7 @@ public sealed record ClassificationFigures(string Curves, string Confusion, stri
     /// <param name="seed">Chooses which test images are shown.</param>
     public static ClassificationFigures Write(ClassifierRun run, LabeledImages test, string folder, string prefix, long seed = 0)
     {
-        Directory.CreateDirectory(folder);
+        Aperture.Core.OutputFolder.Create(folder);
         string P(string name) => Path.Combine(folder, $"{prefix}-{name}.png");
         var h = run.Training.History;
         var epochs = h.Select(e => (double)e.Epoch).ToArray();

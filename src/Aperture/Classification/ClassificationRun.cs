@@ -58,6 +58,12 @@ public sealed record ClassificationSettings
 
     /// <summary>Write TensorBoard event files.</summary>
     public bool TensorBoard { get; init; } = true;
+
+    /// <summary>
+    /// Checks every value (with the recipe's defaults filled in) before any data is read, and throws one
+    /// <see cref="ArgumentException"/> naming the first bad option.
+    /// </summary>
+    public void Validate() => ClassificationRun.Options(this);
 }
 
 /// <summary>One class's test accuracy.</summary>
@@ -101,7 +107,43 @@ public static class ClassificationRun
     /// <param name="device">Where to train.</param>
     /// <returns>The trained run (its model serves later chapters) and its results.</returns>
     /// <exception cref="TrainingStoppedException">Training diverged; the last good checkpoint is kept.</exception>
+    /// <exception cref="ArgumentException">A bad setting (checked before anything else).</exception>
+    /// <exception cref="InvalidDataException">The images are not the size the model takes, or there are fewer than 2 classes.</exception>
     public static (ClassifierRun Run, ClassificationResults Results) Execute(ClassificationSettings settings, LabeledImages train, LabeledImages test, Device device)
+    {
+        var (options, batchSize) = Options(settings);
+        CheckData(train, "training");
+        CheckData(test, "test");
+        if (!test.ClassNames.SequenceEqual(train.ClassNames))
+            throw new InvalidDataException($"{test.Source}: the test images have classes [{string.Join(", ", test.ClassNames)}] but the training images have [{string.Join(", ", train.ClassNames)}]");
+        var recipe = Classifiers.Find(settings.Model).Recipe;
+        bool augment = settings.Augment ?? recipe.Augment;
+        var (rest, validation) = train.Split(Math.Min(settings.Validation, train.Count / 10), settings.Seed);
+        using var disposeRest = rest;
+        using var disposeValidation = validation;
+        var subset = settings.Limit > 0 && settings.Limit < rest.Count ? rest.RandomSubset(settings.Limit, settings.Seed) : null;
+        using var disposeSubset = subset;
+        var used = subset ?? rest;
+        settings.Log?.WriteLine($"[{settings.Model}] data: {train.Source}; training on {used.Count}, validating on {validation.Count}, testing on {test.Count}");
+
+        var run = ClassifierTraining.Train(settings.Model, used, validation, test, options, batchSize, augment, device);
+        if (!run.Training.Succeeded) throw new TrainingStoppedException(run.Training.Message);
+        var figures = ClassificationFigures.Write(run, test, settings.OutputDirectory, settings.Model, settings.Seed);
+        var h = run.Training.History;
+        double seconds = h.Sum(e => e.Seconds);
+        var perClass = run.Test.PerClassAccuracy();
+        var results = new ClassificationResults(settings.Model, train.Source, used.Count, validation.Count, test.Count, run.Training.EpochsCompleted, augment,
+            run.Model.parameters().Sum(p => p.numel()), run.Test.Accuracy,
+            run.Spec.ClassNames.Select((c, i) => new ClassAccuracy(c, perClass[i])).ToList(),
+            run.Training.BestValue, h[^1].Validation.TryGetValue("accuracy", out var va) ? va : null,
+            seconds, h.Sum(e => (double)e.Examples) / Math.Max(seconds, 1e-9), run.Training.LastCheckpoint, run.Training.BestCheckpoint, figures);
+        RunResults.Write(settings.OutputDirectory, results);
+        return (run, results);
+    }
+
+    /// <summary>The trainer's options and the batch size for <paramref name="settings"/> (recipe defaults filled in), validated.</summary>
+    /// <exception cref="ArgumentException">The first bad setting.</exception>
+    internal static (TrainingOptions Options, int BatchSize) Options(ClassificationSettings settings)
     {
         var recipe = Classifiers.Find(settings.Model).Recipe;
         var options = new TrainingOptions
@@ -120,27 +162,24 @@ public static class ClassificationRun
             TensorBoard = settings.TensorBoard,
         };
         options.Validate();
-        bool augment = settings.Augment ?? recipe.Augment;
-        var (rest, validation) = train.Split(Math.Min(settings.Validation, train.Count / 10), settings.Seed);
-        using var disposeRest = rest;
-        using var disposeValidation = validation;
-        var subset = settings.Limit > 0 && settings.Limit < rest.Count ? rest.RandomSubset(settings.Limit, settings.Seed) : null;
-        using var disposeSubset = subset;
-        var used = subset ?? rest;
-        settings.Log?.WriteLine($"[{settings.Model}] data: {train.Source}; training on {used.Count}, validating on {validation.Count}, testing on {test.Count}");
+        int batchSize = settings.BatchSize ?? recipe.BatchSize;
+        if (batchSize < 1) throw new ArgumentException($"--batch-size must be >= 1 (got {batchSize})");
+        if (settings.Limit < 0) throw new ArgumentException($"--limit must be >= 0 (got {settings.Limit})");
+        if (settings.Validation < 0) throw new ArgumentException($"--validation must be >= 0 (got {settings.Validation})");
+        return (options, batchSize);
+    }
 
-        var run = ClassifierTraining.Train(settings.Model, used, validation, test, options, settings.BatchSize ?? recipe.BatchSize, augment, device);
-        if (!run.Training.Succeeded) throw new TrainingStoppedException(run.Training.Message);
-        var figures = ClassificationFigures.Write(run, test, settings.OutputDirectory, settings.Model, settings.Seed);
-        var h = run.Training.History;
-        double seconds = h.Sum(e => e.Seconds);
-        var perClass = run.Test.PerClassAccuracy();
-        var results = new ClassificationResults(settings.Model, train.Source, used.Count, validation.Count, test.Count, run.Training.EpochsCompleted, augment,
-            run.Model.parameters().Sum(p => p.numel()), run.Test.Accuracy,
-            run.Spec.ClassNames.Select((c, i) => new ClassAccuracy(c, perClass[i])).ToList(),
-            run.Training.BestValue, h[^1].Validation.TryGetValue("accuracy", out var va) ? va : null,
-            seconds, h.Sum(e => (double)e.Examples) / Math.Max(seconds, 1e-9), run.Training.LastCheckpoint, run.Training.BestCheckpoint, figures);
-        RunResults.Write(settings.OutputDirectory, results);
-        return (run, results);
+    /// <summary>Refuses images the classifiers cannot take and datasets with fewer than 2 classes, before training.</summary>
+    internal static void CheckData(LabeledImages data, string what)
+    {
+        var shape = data.Images.shape;
+        if (shape.Length != 4 || shape[2] != Classifiers.InputSize || shape[3] != Classifiers.InputSize)
+            throw new InvalidDataException($"{data.Source}: the {what} images are [{string.Join(", ", shape)}] but the classifiers take " +
+                $"{Classifiers.InputSize}x{Classifiers.InputSize} images; resize them (an image folder given with --folder is resized for you)");
+        if (data.ClassNames.Count < 2)
+            throw new InvalidDataException($"{data.Source}: the {what} images have {data.ClassNames.Count} class{(data.ClassNames.Count == 1 ? "" : "es")} " +
+                $"([{string.Join(", ", data.ClassNames)}]); a classifier needs at least 2");
+        if (data.Count == 0)
+            throw new InvalidDataException($"{data.Source}: there are no {what} images");
     }
 }

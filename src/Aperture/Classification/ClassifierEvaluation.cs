@@ -32,13 +32,17 @@ public static class ClassifierEvaluation
     /// <param name="loadTest">Gives the test images for the model's input channels (called after the model is loaded, so a wrong checkpoint fails first).</param>
     /// <param name="folder">Output folder, or null for the run folder.</param>
     /// <param name="device">Where to run.</param>
-    /// <exception cref="InvalidDataException">Not a classifier, or the images have other classes than the model.</exception>
+    /// <exception cref="InvalidDataException">Not a classifier, or the images have another size or other classes than the model.</exception>
     public static ClassifierEvaluationResults Run(string checkpointOrRun, Func<int, LabeledImages> loadTest, string? folder, Device device)
     {
         string ckpt = RunFolder.Checkpoint(checkpointOrRun);
         var (net, spec) = ClassifierSpec.Load(ckpt);
         net.to(device);
         using var test = loadTest(spec.InChannels);
+        var shape = test.Images.shape;
+        if (shape.Length != 4 || shape[1] != spec.InChannels || shape[2] != spec.InputSize || shape[3] != spec.InputSize)
+            throw new InvalidDataException($"{test.Source}: the test images are [{string.Join(", ", shape)}] but {ckpt} takes " +
+                $"[N, {spec.InChannels}, {spec.InputSize}, {spec.InputSize}]; resize them to {spec.InputSize}x{spec.InputSize}");
         if (!test.ClassNames.SequenceEqual(spec.ClassNames))
             throw new InvalidDataException($"{ckpt}: the model knows classes [{string.Join(", ", spec.ClassNames)}] but the test data has [{string.Join(", ", test.ClassNames)}]");
         var sw = Stopwatch.StartNew();

@@ -44,6 +44,9 @@ public static class Classifiers
     public static ClassifierMethod Find(string name) => All.FirstOrDefault(m => m.Name == name)
         ?? throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
 
+    /// <summary>The side H = W of the images every classifier here is built for (Fashion-MNIST's 28).</summary>
+    public const int InputSize = 28;
+
     /// <summary>Builds a fresh classifier for <c>[N, inChannels, 28, 28]</c> inputs.</summary>
     /// <exception cref="ArgumentException">Unknown model name (the message lists the known ones).</exception>
     public static nn.Module<Tensor, Tensor> Create(string name, int numClasses, int inChannels = 1) => Find(name).Create(numClasses, inChannels);

@@ -19,17 +19,58 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        OutputFolder.Create(dir);
         string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            writeToPath(tmp);
-            File.Move(tmp, full, overwrite: true);
+            OutputFolder.Guard(full, () =>
+            {
+                writeToPath(tmp);
+                File.Move(tmp, full, overwrite: true);
+            });
         }
         catch
         {
-            try { File.Delete(tmp); } catch (IOException) { }
+            try { File.Delete(tmp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files a killed writer left in <paramref name="folder"/> (<c>.NAME.PID.GUID.tmp</c> from a
+    /// process that is no longer running); a write in progress in this or another live process is left alone.
+    /// </summary>
+    /// <returns>The files removed.</returns>
+    public static IReadOnlyList<string> RemoveStaleTemps(string folder)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(folder)) return removed;
+        foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp"))
+        {
+            // .NAME.PID.GUID.tmp: the second and third dot-separated fields from the end are the writer's pid and a GUID.
+            string[] parts = Path.GetFileName(file).Split('.');
+            if (parts.Length < 5 || !int.TryParse(parts[^3], out int pid) || parts[^2].Length != 32) continue;
+            if (pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try
+            {
+                File.Delete(file);
+                removed.Add(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -34,6 +34,9 @@ public static class Checkpoint
     private const byte OptimizerKind = 2;
     private const int HashLength = 32;
 
+    /// <summary>Most sections (modules and optimizers) a checkpoint may declare; more means an edited header.</summary>
+    public const int MaxSections = 4096;
+
     /// <summary>
     /// Writes a checkpoint atomically (temporary file, then rename): a crash or an exception while writing leaves any
     /// previous file at <paramref name="path"/> unchanged and no partial file behind.
@@ -247,6 +250,10 @@ public static class Checkpoint
             var header = JsonNode.Parse(reader.ReadString())?.AsObject()
                 ?? throw new InvalidDataException("empty header");
             int count = reader.ReadInt32();
+            // Each section takes at least its kind, a name and a length: a count the file cannot hold is an edited header.
+            const int minSectionBytes = 1 + 1 + sizeof(long);
+            if (count < 1 || count > MaxSections || count > bodyLength / minSectionBytes)
+                throw new InvalidDataException($"the header declares {count} sections; a checkpoint holds 1 to {Math.Min(MaxSections, bodyLength / minSectionBytes)}");
             var sections = new List<Section>(count);
             for (int i = 0; i < count; i++)
             {
@@ -254,14 +261,16 @@ public static class Checkpoint
                 string name = reader.ReadString();
                 long length = reader.ReadInt64();
                 long offset = start + reader.BaseStream.Position;
-                if (length < 0 || offset + length > start + bodyLength)
-                    throw new InvalidDataException($"section '{name}' runs past the end of the file");
+                if (length <= 0 || length > start + bodyLength - offset)
+                    throw new InvalidDataException($"section '{name}' declares {length} bytes; it must be 1 to the {start + bodyLength - offset} bytes left in the file");
                 sections.Add(new Section(kind, name, (int)offset, (int)length));
                 reader.BaseStream.Seek(length, SeekOrigin.Current);
             }
+            int epoch = header["epoch"]!.GetValue<int>();
+            if (epoch < 0) throw new InvalidDataException($"the header gives epoch {epoch}; it must be 0 or more");
             var info = new CheckpointInfo(
                 full,
-                header["epoch"]!.GetValue<int>(),
+                epoch,
                 sections.Where(s => s.Kind == ModuleKind).Select(s => s.Name).ToList(),
                 sections.Where(s => s.Kind == OptimizerKind).Select(s => s.Name).ToList(),
                 header["metadata"]?.DeepClone().AsObject() ?? new JsonObject());

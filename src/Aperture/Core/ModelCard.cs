@@ -73,6 +73,24 @@ public sealed record ModelCard
         }
     }
 
+    /// <summary>Largest input side, channel count, stage width and class count a card may give before any tensor is allocated from it.</summary>
+    public const int MaxInputSize = 16384, MaxChannels = 64, MaxWidth = 65536, MaxClasses = 100_000;
+
+    /// <summary>Refuses sizes no trained model has (an edited header with a valid checksum), before anything is allocated.</summary>
+    /// <exception cref="InvalidDataException">A size is negative, zero where it must not be, or absurdly large.</exception>
+    private void CheckBounds(string path)
+    {
+        string? bad =
+            InChannels is < 0 or > MaxChannels ? $"input channels {InChannels} (0 to {MaxChannels})"
+            : InputSize is < 0 or > MaxInputSize ? $"input size {InputSize} (0 to {MaxInputSize})"
+            : ClassNames.Count > MaxClasses ? $"{ClassNames.Count} classes (at most {MaxClasses})"
+            : Widths is { } w && (w.Length > 256 || w.Any(x => x is < 1 or > MaxWidth)) ? $"stage widths [{string.Join(", ", w.Take(8))}] (1 to {MaxWidth} each)"
+            : Mean.Length > MaxChannels || Std.Length > MaxChannels ? $"{Mean.Length} means and {Std.Length} standard deviations"
+            : null;
+        if (bad is not null)
+            throw new InvalidDataException($"{path}: the model card gives {bad}; the checkpoint's header was edited or damaged — use the original file or train again");
+    }
+
     /// <summary>The card as JSON, for checkpoint metadata and results files.</summary>
     public JsonObject ToJson() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
 
@@ -86,6 +104,7 @@ public sealed record ModelCard
             var card = node.Deserialize<ModelCard>(Json);
             if (card is null || string.IsNullOrEmpty(card.Family) || string.IsNullOrEmpty(card.Method))
                 throw new InvalidDataException($"{info.Path}: the model card names no family or method");
+            card.CheckBounds(info.Path);
             return card;
         }
         catch (JsonException e)

@@ -9,10 +9,16 @@ namespace Aperture.Core;
 /// </summary>
 public static class Torch
 {
+    /// <summary>The largest thread count <see cref="SetThreads"/> accepts: 4 x the machine's cores.</summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
+
     /// <summary>Sets the number of intra-op threads libtorch uses (0 keeps its default).</summary>
+    /// <exception cref="ArgumentException">The count is negative or above <see cref="MaxThreads"/>.</exception>
     public static void SetThreads(int threads)
     {
-        if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "thread count must be >= 0");
+        if (threads < 0 || threads > MaxThreads)
+            throw new ArgumentException(
+                $"--threads {threads} is out of range: it must be between 1 and {MaxThreads} (4 x {Environment.ProcessorCount} cores), or 0 for libtorch's default");
         if (threads > 0) torch.set_num_threads(threads);
     }
 

@@ -72,18 +72,29 @@ public sealed class DetectionImage : IDisposable
     }
 
     /// <summary>Loads every image of a VOC or COCO dataset split into memory.</summary>
+    /// <exception cref="InvalidDataException">An image is not readable, truncated, or not the size its annotation gives.</exception>
     public static List<DetectionImage> Load(DetectionDataset dataset, int limit = 0)
     {
         var samples = limit > 0 ? dataset.Samples.Take(limit).ToList() : dataset.Samples.ToList();
         var result = new DetectionImage[samples.Count];
-        Parallel.For(0, samples.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+        try
         {
-            var s = samples[i];
-            using var scope = NewDisposeScope();
-            var image = s.LoadImage();
-            if (image.shape[0] == 1) image = image.expand(3, -1, -1).contiguous();
-            result[i] = new DetectionImage(s.Annotation.Id, image, s.Boxes(), s.Labels());
-        });
+            Parallel.For(0, samples.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+            {
+                var s = samples[i];
+                using var scope = NewDisposeScope();
+                var image = s.LoadImage();
+                if (image.shape[0] == 1) image = image.expand(3, -1, -1).contiguous();
+                result[i] = new DetectionImage(s.Annotation.Id, image, s.Boxes(), s.Labels());
+            });
+        }
+        catch (AggregateException e)
+        {
+            foreach (var loaded in result) loaded?.Dispose();
+            // A bad image is one clear error naming its file, not an AggregateException.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(Aperture.Core.ErrorBoundary.Unwrap(e)).Throw();
+            throw;
+        }
         return result.ToList();
     }
 

@@ -100,7 +100,7 @@ public static class ProposalCache
             w.WriteEndObject();
             w.WriteEndObject();
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Aperture.Core.OutputFolder.Create(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.WriteAllBytes(path, stream.ToArray());
     }
 

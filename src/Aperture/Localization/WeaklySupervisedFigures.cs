@@ -37,7 +37,7 @@ public static class WeaklySupervisedFigures
     /// <returns>The paths written.</returns>
     public static IReadOnlyList<string> Write(WeaklySupervisedRun run, string folder, int count = 12, string prefix = "localize")
     {
-        Directory.CreateDirectory(folder);
+        Aperture.Core.OutputFolder.Create(folder);
         var scenes = run.TestScenes.Take(count).ToList();
         var model = run.Model;
         string first = Path.Combine(folder, $"{prefix}_scenes.png");

@@ -17,7 +17,7 @@ public sealed class HtmlReport
     {
         Folder = Path.GetFullPath(folder);
         Title = title;
-        Directory.CreateDirectory(Folder);
+        Aperture.Core.OutputFolder.Create(Folder);
     }
 
     /// <summary>The folder holding <c>index.html</c> and the figures.</summary>

@@ -36,7 +36,7 @@ public static class InsideChapter
         foreach (var name in new[] { "lenet5", "vgg-gap" })
             if (!runs.ContainsKey(name)) throw new ArgumentException($"the inside-the-network chapter needs the trained '{name}' classifier; got: {string.Join(", ", runs.Keys)}");
         string dir = Path.Combine(report.Folder, "inside");
-        Directory.CreateDirectory(dir);
+        Aperture.Core.OutputFolder.Create(dir);
         string P(string name) => Path.Combine(dir, name + ".png");
         var vgg = runs["vgg-gap"];
         var lenet = runs["lenet5"];

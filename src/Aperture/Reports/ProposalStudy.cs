@@ -31,7 +31,7 @@ public static class ProposalStudy
     /// <param name="log">Progress lines.</param>
     public static void Add(HtmlReport.Chapter chapter, IReadOnlyList<(Tensor Image, Tensor Truth)> scenes, string folder, long seed, TextWriter log)
     {
-        Directory.CreateDirectory(folder);
+        Aperture.Core.OutputFolder.Create(folder);
         var truths = scenes.Select(s => s.Truth).ToList();
         var recall = new List<Curve>();
         var mabo = new List<Curve>();

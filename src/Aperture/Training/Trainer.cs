@@ -69,7 +69,10 @@ public sealed class Trainer<TBatch>
     public TrainingResult Fit(Func<int, IEnumerable<TBatch>> trainBatches, Func<IEnumerable<TBatch>>? validationBatches = null, long? stepsPerEpoch = null)
     {
         ArgumentNullException.ThrowIfNull(trainBatches);
-        Directory.CreateDirectory(_options.OutputDirectory);
+        OutputFolder.Create(_options.OutputDirectory);
+        // A kill during a checkpoint write leaves its temporary file; nothing will ever finish it.
+        AtomicFile.RemoveStaleTemps(CheckpointDirectory);
+        AtomicFile.RemoveStaleTemps(_options.OutputDirectory);
         var state = _options.Resume ? Restore() : new RunState();
         var log = new MetricsLog(_options.OutputDirectory, _options.TensorBoard);
         log.Write(state.History);

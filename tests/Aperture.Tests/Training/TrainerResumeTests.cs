@@ -38,4 +38,20 @@ public class TrainerResumeTests
         var b = ToyClassification.Weights(second);
         for (int i = 0; i < a.Length; i++) Assert.Equal(a[i], b[i], 6);
     }
+
+    [Fact]
+    public void ResumeRemovesATemporaryFileAKillLeftInTheCheckpointsFolder()
+    {
+        using var data = new ToyClassification();
+        string dir = ToyClassification.TempDir();
+        using (var first = ToyClassification.Model())
+            Assert.True(TrainerTests.Run(data, first, TrainerTests.Options(dir, 1)).Succeeded);
+        // A kill during the write of best.ckpt by a process that is gone (no process has pid int.MaxValue).
+        string stale = Path.Combine(dir, "checkpoints", $".best.ckpt.{int.MaxValue}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(stale, "half a checkpoint");
+        using var second = ToyClassification.Model();
+        Assert.True(TrainerTests.Run(data, second, TrainerTests.Options(dir, 2) with { Resume = true }).Succeeded);
+        Assert.False(File.Exists(stale));
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir, "checkpoints"), "*.tmp"));
+    }
 }

@@ -180,7 +180,11 @@ public static class CocoFormat
                 if (bb[0] < -tolerance || bb[1] < -tolerance || bb[0] + bb[2] > W + tolerance || bb[1] + bb[3] > H + tolerance)
                     throw new InvalidDataException($"{path}: {what} has bbox [{string.Join(", ", bb)}], outside image {imageId} ({file}, {W}x{H})");
                 var box = new Box((float)Math.Max(0, bb[0]), (float)Math.Max(0, bb[1]), (float)Math.Min(W, bb[0] + bb[2]), (float)Math.Min(H, bb[1] + bb[3]));
-                bool crowd = a.TryGetProperty("iscrowd", out var cr) && cr.ValueKind == JsonValueKind.Number && cr.GetInt32() != 0;
+                bool crowd = false;
+                if (a.TryGetProperty("iscrowd", out var cr) && cr.ValueKind != JsonValueKind.Null)
+                    crowd = cr.ValueKind == JsonValueKind.Number && cr.TryGetInt32(out int crowdFlag) && crowdFlag is 0 or 1
+                        ? crowdFlag == 1
+                        : throw new InvalidDataException($"{path}: {what} has \"iscrowd\": {cr.GetRawText()}; it must be 0 or 1");
                 int instanceId = objects[ii].Count + 1 <= 255 ? objects[ii].Count + 1 : 0;
                 objects[ii].Add(new ObjectAnnotation(ci, classNames[ci], box, instanceId, crowd));
                 segs[ii].Add(a.TryGetProperty("segmentation", out var sEl) ? ParseSegmentation(path, what, sEl, W, H) : null);
@@ -268,13 +272,21 @@ public static class CocoFormat
                 List<long> counts = countsEl.ValueKind == JsonValueKind.String
                     ? DecodeRleString(countsEl.GetString()!)
                     : countsEl.EnumerateArray().Select(c => c.GetInt64()).ToList();
-                if (counts.Any(c => c < 0) || counts.Sum() != (long)W * H)
-                    throw new FormatException($"RLE counts add up to {counts.Sum()}, not {W}x{H} = {(long)W * H} pixels");
+                long total = 0;
+                foreach (long c in counts)
+                {
+                    if (c < 0 || c > (long)W * H)
+                        throw new FormatException($"RLE has a run of {c} pixels; runs must be between 0 and {W}x{H} = {(long)W * H}");
+                    total += c; // at most counts.Count x W x H: cannot overflow a long for any image that fits in memory
+                    if (total > (long)W * H) break;
+                }
+                if (total != (long)W * H)
+                    throw new FormatException($"RLE counts add up to {(total > (long)W * H ? "more than" : total.ToString(System.Globalization.CultureInfo.InvariantCulture))}, not {W}x{H} = {(long)W * H} pixels");
                 return new Segmentation(null, counts);
             }
             throw new FormatException($"\"segmentation\" is a {s.ValueKind}; expected polygons or RLE");
         }
-        catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or OverflowException)
         {
             throw new InvalidDataException($"{path}: {what} has a bad segmentation: {e.Message}", e);
         }

@@ -107,15 +107,35 @@ public sealed class DetectionDataset
             if (!File.Exists(xml))
                 throw new InvalidDataException($"{Path.Combine(root, "ImageSets", "Main", split + ".txt")}: lists '{id}' but {xml} does not exist");
             var ann = VocFormat.ReadAnnotation(xml, classNames);
-            string image = Path.Combine(root, "JPEGImages", ann.FileName);
+            string images = Path.Combine(root, "JPEGImages");
+            string image = ResolveUnder(images, ann.FileName, xml);
             if (!File.Exists(image))
-                image = new[] { ".jpg", ".png", ".jpeg" }.Select(e => Path.Combine(root, "JPEGImages", id + e)).FirstOrDefault(File.Exists)
-                    ?? throw new InvalidDataException($"{xml}: its image {ann.FileName} is not in {Path.Combine(root, "JPEGImages")}");
+                throw new InvalidDataException($"{xml}: its image {ann.FileName} is not in {images}; add the image or fix <filename>");
             string? cls = Path.Combine(root, "SegmentationClass", id + ".png");
             string? obj = Path.Combine(root, "SegmentationObject", id + ".png");
             samples.Add(new DetectionSample(image, ann, File.Exists(cls) ? cls : null, File.Exists(obj) ? obj : null));
         }
         return new DetectionDataset(root, DatasetFormat.Voc, split, classNames, samples);
+    }
+
+    /// <summary>
+    /// The path of the image <paramref name="name"/> (from an annotation file) inside <paramref name="folder"/>; a name
+    /// that is absolute or climbs out of the folder with <c>..</c> is refused.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The name is empty, absolute, or resolves outside the folder; the message
+    /// names <paramref name="annotationFile"/>.</exception>
+    public static string ResolveUnder(string folder, string name, string annotationFile)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new InvalidDataException($"{annotationFile}: an image file name is empty");
+        if (Path.IsPathRooted(name))
+            throw new InvalidDataException($"{annotationFile}: image file name '{name}' is absolute; it must be relative to {folder}");
+        string full = Path.GetFullPath(Path.Combine(folder, name));
+        string dir = Path.GetFullPath(folder);
+        string prefix = Path.EndsInDirectorySeparator(dir) ? dir : dir + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(prefix, StringComparison.Ordinal))
+            throw new InvalidDataException($"{annotationFile}: image file name '{name}' leads outside {folder}; it must name a file inside it");
+        return full;
     }
 
     private static DetectionDataset LoadCoco(string root, string split)
@@ -132,7 +152,7 @@ public sealed class DetectionDataset
         for (int i = 0; i < coco.Images.Count; i++)
         {
             var ann = coco.Images[i];
-            string image = dirs.Select(d => Path.Combine(d, ann.FileName)).FirstOrDefault(File.Exists)
+            string image = dirs.Select(d => ResolveUnder(d, ann.FileName, json)).FirstOrDefault(File.Exists)
                 ?? throw new InvalidDataException($"{json}: image {ann.Id} file '{ann.FileName}' is in none of: {string.Join(", ", dirs)}");
             int index = i;
             bool masks = coco.HasSegmentation(i);

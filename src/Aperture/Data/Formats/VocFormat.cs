@@ -147,7 +147,9 @@ public static class VocFormat
         var ann = doc.Root;
         if (ann is null || ann.Name.LocalName != "annotation")
             throw new InvalidDataException($"{path}: the root element is <{ann?.Name.LocalName}>, expected <annotation>");
-        string fileName = ann.Element("filename")?.Value.Trim() is { Length: > 0 } f ? f : Path.GetFileNameWithoutExtension(path) + ".jpg";
+        string fileName = ann.Element("filename")?.Value.Trim() is { Length: > 0 } f
+            ? f
+            : throw new InvalidDataException($"{path}: missing <filename> (the image's file name in JPEGImages/)");
         var size = ann.Element("size") ?? throw new InvalidDataException($"{path}: missing <size> (image width and height)");
         int width = (int)Required(path, size, "width", "size");
         int height = (int)Required(path, size, "height", "size");

@@ -51,7 +51,7 @@ public static class ScenesWriter
             throw new ArgumentException("the test items must have the same class names as the training items", nameof(testItems));
         var test = parts.FirstOrDefault(p => p.Name == "test");
         bool IsTest(int i) => test.Name is not null && i >= test.Start && i < test.Start + test.Count;
-        Directory.CreateDirectory(outDir);
+        Aperture.Core.OutputFolder.Create(outDir);
 
         var annotations = new ImageAnnotation[count];
         int done = 0;

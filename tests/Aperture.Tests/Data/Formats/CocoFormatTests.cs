@@ -122,4 +122,38 @@ public class CocoFormatTests : IDisposable
         Assert.Contains(p, e.Message);
         Assert.Contains(expected, e.Message);
     }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("2")]
+    [InlineData("\"yes\"")]
+    public void AnIscrowdThatIsNotZeroOrOneNamesTheFileAndTheAnnotation(string iscrowd)
+    {
+        string p = Json("""
+            {"images":[{"id":1,"file_name":"x.png","width":10,"height":8}],
+             "categories":[{"id":1,"name":"a"}],
+             "annotations":[{"id":9,"image_id":1,"category_id":1,"bbox":[1,1,4,4],"iscrowd":ISCROWD}]}
+            """.Replace("ISCROWD", iscrowd));
+        var e = Assert.Throws<InvalidDataException>(() => CocoFormat.Read(p));
+        Assert.Contains(p, e.Message);
+        Assert.Contains("annotation 9", e.Message);
+        Assert.Contains("iscrowd", e.Message);
+    }
+
+    [Theory]
+    [InlineData("[9223372036854775807, 9223372036854775807]")]
+    [InlineData("[1e30, 80]")]
+    [InlineData("[40, 40, -1, 1]")]
+    public void RleCountsThatOverflowAreOneClearError(string counts)
+    {
+        string p = Json("""
+            {"images":[{"id":1,"file_name":"x.png","width":10,"height":8}],
+             "categories":[{"id":1,"name":"a"}],
+             "annotations":[{"id":3,"image_id":1,"category_id":1,"bbox":[1,1,4,4],"iscrowd":1,
+                             "segmentation":{"size":[8,10],"counts":COUNTS}}]}
+            """.Replace("COUNTS", counts));
+        var e = Assert.Throws<InvalidDataException>(() => CocoFormat.Read(p));
+        Assert.Contains(p, e.Message);
+        Assert.Contains("segmentation", e.Message);
+    }
 }

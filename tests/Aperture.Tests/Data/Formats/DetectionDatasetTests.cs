@@ -106,4 +106,72 @@ public class DetectionDatasetTests : IDisposable
         var e2 = Assert.Throws<InvalidDataException>(() => DetectionDataset.Load(_dir, "val"));
         Assert.Contains("scene_000017", e2.Message);
     }
+
+    [Theory]
+    [InlineData("/etc/passwd", "absolute")]
+    [InlineData("../classes.txt", "outside")]
+    [InlineData("../../../../../../etc/passwd", "outside")]
+    public void AVocFileNameThatLeavesTheImageFolderIsRefusedNamingTheAnnotation(string name, string why)
+    {
+        WriteScenes();
+        string xml = Path.Combine(_dir, "Annotations", "scene_000016.xml");
+        File.WriteAllText(xml, File.ReadAllText(xml).Replace("<filename>scene_000016.png</filename>", $"<filename>{name}</filename>"));
+        var e = Assert.Throws<InvalidDataException>(() => DetectionDataset.Load(_dir, "val", DatasetFormat.Voc));
+        Assert.Contains(xml, e.Message);
+        Assert.Contains(why, e.Message);
+    }
+
+    [Fact]
+    public void AMissingVocFileNameOrImageIsAnErrorNamingTheAnnotation()
+    {
+        WriteScenes();
+        string xml = Path.Combine(_dir, "Annotations", "scene_000016.xml");
+        string original = File.ReadAllText(xml);
+        File.WriteAllText(xml, original.Replace("<filename>scene_000016.png</filename>", ""));
+        var e = Assert.Throws<InvalidDataException>(() => DetectionDataset.Load(_dir, "val", DatasetFormat.Voc));
+        Assert.Contains(xml, e.Message);
+        Assert.Contains("<filename>", e.Message);
+
+        // No silent fall-back to <id>.png: a name that is not there is an error, even when <id>.png exists.
+        File.WriteAllText(xml, original.Replace("<filename>scene_000016.png</filename>", "<filename>other.png</filename>"));
+        var e2 = Assert.Throws<InvalidDataException>(() => DetectionDataset.Load(_dir, "val", DatasetFormat.Voc));
+        Assert.Contains(xml, e2.Message);
+        Assert.Contains("other.png", e2.Message);
+    }
+
+    [Fact]
+    public void ACocoFileNameThatLeavesTheImageFoldersIsRefusedNamingTheJson()
+    {
+        WriteScenes();
+        string json = Path.Combine(_dir, "coco", "instances_val.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"scene_000016.png\"", "\"../../../../etc/passwd\""));
+        var e = Assert.Throws<InvalidDataException>(() => DetectionDataset.Load(_dir, "val", DatasetFormat.Coco));
+        Assert.Contains(json, e.Message);
+        Assert.Contains("outside", e.Message);
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("text")]
+    [InlineData("size")]
+    public void ABadImageIsOneErrorNamingItNotAnAggregateException(string damage)
+    {
+        WriteScenes();
+        string png = Path.Combine(_dir, "JPEGImages", "scene_000017.png");
+        switch (damage)
+        {
+            case "truncated": File.WriteAllBytes(png, File.ReadAllBytes(png)[..200]); break;
+            case "text": File.WriteAllText(png, "not an image"); break;
+            case "size":
+                string xml = Path.Combine(_dir, "Annotations", "scene_000017.xml");
+                var doc = System.Xml.Linq.XDocument.Load(xml);
+                var width = doc.Root!.Element("size")!.Element("width")!;
+                width.Value = (int.Parse(width.Value, System.Globalization.CultureInfo.InvariantCulture) + 50).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                doc.Save(xml);
+                break;
+        }
+        var ds = DetectionDataset.Load(_dir, "val", DatasetFormat.Voc);
+        var e = Assert.Throws<InvalidDataException>(() => Aperture.Detection.DetectionImage.Load(ds));
+        Assert.Contains(png, e.Message);
+    }
 }
