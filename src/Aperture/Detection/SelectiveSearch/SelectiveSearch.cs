@@ -41,6 +41,17 @@ public sealed record SelectiveSearchStrategy(ColorSpace Space, int K, Similarity
 /// de-duplicated. (The files sit in Detection/SelectiveSearch/; the types live in <c>Aperture.Detection</c> so
 /// that this class name does not clash with a namespace.)
 /// </summary>
+/// <remarks>
+/// Memory is bounded by design, not by the number of strategies. Colour spaces are processed one after the other;
+/// only one space's per-pixel buffers exist at a time, and they are freed before its groupings run. For n = H·W
+/// pixels and a 3-channel space, the per-pixel bytes are at most about
+/// <c>max(88 n, 60 n + T · 25 n)</c> (the sorted edge graph 32 n, doubled while it is radix-sorted; the colour planes
+/// and their smoothed copy 12 n each; histogram bins 27 n; per segmentation worker the union–find forest, the
+/// rejected edges and the label image, about 25 n), plus the caller's RGB copy (3 n), where T is the number of
+/// threads (at most <c>threads</c>, default the number of cores). Everything else is per region (features and
+/// hierarchies, at most T groupings at once), not per pixel. A 12-megapixel image with T = 2 therefore needs about
+/// 1.3 GB whatever the mode; callers bound n itself with a downscaled copy (see <see cref="Aperture.Imaging.ImageScaling"/>).
+/// </remarks>
 public static class SelectiveSearch
 {
     /// <summary>Gaussian smoothing sigma for the initial segmentation (the paper's 0.8).</summary>
@@ -70,7 +81,7 @@ public static class SelectiveSearch
     /// <param name="mode">Single, fast or quality.</param>
     /// <param name="maxBoxes">Keep at most this many boxes (≤ 0: all).</param>
     /// <param name="seed">Seed of the random ranking; the same seed gives the same boxes.</param>
-    /// <param name="threads">Strategies run in parallel on this many threads (0: all cores).</param>
+    /// <param name="threads">Segmentations and groupings run in parallel on at most this many threads (0: as many as cores); the memory bound grows with it.</param>
     public static Tensor Propose(Tensor image, SelectiveSearchMode mode = SelectiveSearchMode.Fast, int maxBoxes = 2000, long seed = 0, int threads = 0)
         => Propose(image, Strategies(mode), maxBoxes, seed, threads);
 
@@ -100,53 +111,24 @@ public static class SelectiveSearch
         if (strategies.Count == 0) throw new ArgumentException("selective search needs at least one strategy");
         foreach (var s in strategies)
             if (s.K <= 0 || s.Measures == 0) throw new ArgumentException($"strategy {s}: k must be positive and at least one similarity chosen");
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : -1 };
-        int pixels = height * width;
-
-        // 1. Colour spaces and their per-pixel histogram bins, once per space.
-        var spaces = strategies.Select(s => s.Space).Distinct().ToArray();
-        var planar = new Dictionary<ColorSpace, float[]>();
-        var bins = new Dictionary<ColorSpace, PixelBins>();
-        var planarArr = new float[spaces.Length][];
-        var binArr = new PixelBins[spaces.Length];
-        Parallel.For(0, spaces.Length, options, i =>
-        {
-            planarArr[i] = ColorConversion.Convert(rgb, pixels, spaces[i]);
-            binArr[i] = new PixelBins(planarArr[i], ColorConversion.Channels(spaces[i]), height, width);
-        });
-        for (int i = 0; i < spaces.Length; i++) { planar[spaces[i]] = planarArr[i]; bins[spaces[i]] = binArr[i]; }
-
-        // 2. One segmentation (and its initial region features) per colour space and k.
-        //    Smoothing, the graph and its sorted edges do not depend on k: built once per colour space.
-        var graphs = new ulong[spaces.Length][];
-        Parallel.For(0, spaces.Length, options, i =>
-            graphs[i] = GraphSegmentation.SortedEdges(planarArr[i], ColorConversion.Channels(spaces[i]), height, width, SegmentationSigma));
-        var segs = strategies.Select(s => (s.Space, s.K)).Distinct().ToArray();
-        var initial = new InitialRegions[segs.Length];
-        Parallel.For(0, segs.Length, options, i =>
-        {
-            var (space, k) = segs[i];
-            var labels = GraphSegmentation.Segment(graphs[Array.IndexOf(spaces, space)], height, width, k, k, out int count);
-            initial[i] = new InitialRegions(labels, count, bins[space]);
-        });
-
-        // 3. Hierarchical grouping per strategy, in parallel; each strategy ranks its own regions.
+        int workers = threads > 0 ? threads : Environment.ProcessorCount;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
         var ranked = new (float Rank, int X1, int Y1, int X2, int Y2)[strategies.Count][];
-        Parallel.For(0, strategies.Count, options, si =>
+
+        // One colour space at a time, so that only one space's per-pixel buffers exist at any moment.
+        foreach (var space in strategies.Select(s => s.Space).Distinct().ToArray())
         {
-            var s = strategies[si];
-            var init = initial[Array.IndexOf(segs, (s.Space, s.K))];
-            var regions = HierarchicalGrouping.Run(init, s.Measures);
-            int count = regions.Length / 4;
-            var rng = new Random(unchecked((int)(seed * 1_000_003 + si)));
-            var list = new (float, int, int, int, int)[count];
-            for (int r = 0; r < count; r++)
+            var ks = strategies.Where(s => s.Space == space).Select(s => s.K).Distinct().ToArray();
+            var initial = InitialRegionsOf(rgb, height, width, space, ks, options);
+            // 3. Hierarchical grouping of this space's strategies, at most `workers` at once; each ranks its regions.
+            var mine = Enumerable.Range(0, strategies.Count).Where(si => strategies[si].Space == space).ToArray();
+            Parallel.For(0, mine.Length, options, j =>
             {
-                int level = count - r; // the last merge (the whole image) is level 1
-                list[r] = ((float)(level * rng.NextDouble()), regions[4 * r], regions[4 * r + 1], regions[4 * r + 2], regions[4 * r + 3]);
-            }
-            ranked[si] = list;
-        });
+                int si = mine[j];
+                var s = strategies[si];
+                ranked[si] = Rank(HierarchicalGrouping.Run(initial[Array.IndexOf(ks, s.K)], s.Measures), seed, si);
+            });
+        }
 
         // 4. Pool, sort by rank value, remove duplicate boxes.
         var all = ranked.SelectMany(x => x).ToArray();
@@ -160,5 +142,43 @@ public static class SelectiveSearch
             if (maxBoxes > 0 && result.Count / 4 >= maxBoxes) break;
         }
         return result.ToArray();
+    }
+    /// <summary>
+    /// Steps 1 and 2 for one colour space: the k-independent part of the segmentation (smoothing, the graph and its
+    /// sorted edges), the per-pixel histogram bins (the colour planes are dropped once both exist), then one
+    /// segmentation and its region features per k, at most <paramref name="options"/>' parallelism at once. Every
+    /// per-pixel buffer dies when this returns; the regions returned hold no per-pixel data.
+    /// </summary>
+    private static InitialRegions[] InitialRegionsOf(byte[] rgb, int height, int width, ColorSpace space, int[] ks, ParallelOptions options)
+    {
+        int channels = ColorConversion.Channels(space);
+        ulong[] edges;
+        PixelBins bins;
+        {
+            var planar = ColorConversion.Convert(rgb, height * width, space);
+            edges = GraphSegmentation.SortedEdges(planar, channels, height, width, SegmentationSigma);
+            bins = new PixelBins(planar, channels, height, width);
+        }
+        var initial = new InitialRegions[ks.Length];
+        Parallel.For(0, ks.Length, options, i =>
+        {
+            var labels = GraphSegmentation.Segment(edges, height, width, ks[i], ks[i], out int count);
+            initial[i] = new InitialRegions(labels, count, bins);
+        });
+        return initial;
+    }
+
+    /// <summary>Ranks one strategy's hierarchy: level (1 for the last merge) times a uniform random number.</summary>
+    private static (float Rank, int X1, int Y1, int X2, int Y2)[] Rank(int[] regions, long seed, int strategy)
+    {
+        int count = regions.Length / 4;
+        var rng = new Random(unchecked((int)(seed * 1_000_003 + strategy)));
+        var list = new (float, int, int, int, int)[count];
+        for (int r = 0; r < count; r++)
+        {
+            int level = count - r; // the last merge (the whole image) is level 1
+            list[r] = ((float)(level * rng.NextDouble()), regions[4 * r], regions[4 * r + 1], regions[4 * r + 2], regions[4 * r + 3]);
+        }
+        return list;
     }
 }
