@@ -57,6 +57,9 @@ public static class SelectiveSearch
     /// <summary>Gaussian smoothing sigma for the initial segmentation (the paper's 0.8).</summary>
     public const double SegmentationSigma = 0.8;
 
+    /// <summary>Images of at least this many pixels release each colour space's per-pixel buffers with a full collection.</summary>
+    private const long CollectAbovePixels = 1L << 20;
+
     /// <summary>The strategies of a mode.</summary>
     public static IReadOnlyList<SelectiveSearchStrategy> Strategies(SelectiveSearchMode mode)
     {
@@ -120,6 +123,9 @@ public static class SelectiveSearch
         {
             var ks = strategies.Where(s => s.Space == space).Select(s => s.K).Distinct().ToArray();
             var initial = InitialRegionsOf(rgb, height, width, space, ks, options);
+            // The space's per-pixel buffers are garbage now; on a big image hand them back before the next space
+            // allocates its own, rather than when the GC's large-object budget runs out (which lets RSS double).
+            Release(height, width);
             // 3. Hierarchical grouping of this space's strategies, at most `workers` at once; each ranks its regions.
             var mine = Enumerable.Range(0, strategies.Count).Where(si => strategies[si].Space == space).ToArray();
             Parallel.For(0, mine.Length, options, j =>
@@ -157,8 +163,10 @@ public static class SelectiveSearch
         {
             var planar = ColorConversion.Convert(rgb, height * width, space);
             edges = GraphSegmentation.SortedEdges(planar, channels, height, width, SegmentationSigma);
+            Release(height, width); // the smoothed planes and the radix sort's scratch copy
             bins = new PixelBins(planar, channels, height, width);
         }
+        Release(height, width); // the colour planes and the texture filters' scratch planes
         var initial = new InitialRegions[ks.Length];
         Parallel.For(0, ks.Length, options, i =>
         {
@@ -166,6 +174,15 @@ public static class SelectiveSearch
             initial[i] = new InitialRegions(labels, count, bins);
         });
         return initial;
+    }
+
+    /// <summary>
+    /// On a big image, hands dead per-pixel buffers back at once with a full collection, rather than when the GC's
+    /// large-object budget runs out (which lets the resident size grow to several times the live data).
+    /// </summary>
+    private static void Release(int height, int width)
+    {
+        if ((long)height * width >= CollectAbovePixels) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
     }
 
     /// <summary>Ranks one strategy's hierarchy: level (1 for the last merge) times a uniform random number.</summary>
