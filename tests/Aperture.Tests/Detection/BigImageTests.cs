@@ -44,6 +44,16 @@ public class BigImageTests
         Assert.Equal(new float[] { 0, 0, 4000, 3000, 105, 200, 300, 400, 0, 0, 4000, 3000 }, mapped);
     }
 
+    [Fact]
+    public void SelectiveSearchMemoryFollowsPixelsAndThreadsOnly()
+    {
+        long twelve = SelectiveSearch.EstimatedBytes(3000, 4000, 2);
+        Assert.InRange(twelve, 1_500_000_000L, 2_500_000_000L);
+        Assert.Equal(4 * SelectiveSearch.EstimatedBytes(1000, 1000, 2), SelectiveSearch.EstimatedBytes(2000, 2000, 2));
+        Assert.True(SelectiveSearch.EstimatedBytes(3000, 4000, 8) > twelve);
+        Assert.Equal(SelectiveSearch.EstimatedBytes(3000, 4000, 1), SelectiveSearch.EstimatedBytes(3000, 4000, 0));
+    }
+
     /// <summary>A noisy background with one flat box whose sides are multiples of 5, in a 3000x2000 image.</summary>
     private static Tensor PlantedBox(int x1, int y1, int x2, int y2, int h = 2000, int w = 3000)
     {
