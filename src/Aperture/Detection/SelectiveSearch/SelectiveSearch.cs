@@ -42,8 +42,9 @@ public sealed record SelectiveSearchStrategy(ColorSpace Space, int K, Similarity
 /// that this class name does not clash with a namespace.)
 /// </summary>
 /// <remarks>
-/// Memory is bounded by design, not by the number of strategies. Colour spaces are processed one after the other;
-/// only one space's per-pixel buffers exist at a time, and they are freed before its groupings run. For n = H·W
+/// Memory is bounded by design, not by the number of strategies. On an image of a megapixel or more, colour spaces are
+/// processed one after the other; only one space's per-pixel buffers exist at a time, and they are freed before its
+/// groupings run. (Below a megapixel up to T spaces run at once, at most T times the figure below, under 130 MB each.) For n = H·W
 /// pixels and a 3-channel space, the per-pixel bytes are at most about
 /// <c>max(88 n, 60 n + T · 25 n)</c> (the sorted edge graph 32 n, doubled while it is radix-sorted; the colour planes
 /// and their smoothed copy 12 n each; histogram bins 27 n; per segmentation worker the union–find forest, the
@@ -125,8 +126,12 @@ public static class SelectiveSearch
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
         var ranked = new (float Rank, int X1, int Y1, int X2, int Y2)[strategies.Count][];
 
-        // One colour space at a time, so that only one space's per-pixel buffers exist at any moment.
-        foreach (var space in strategies.Select(s => s.Space).Distinct().ToArray())
+        // One colour space at a time on a big image, so that only one space's per-pixel buffers exist at any moment;
+        // a small one (under CollectAbovePixels) runs up to `workers` spaces at once, which keeps every core busy
+        // through the serial parts (the radix sort, one-channel spaces) for at most workers x 128 MB.
+        bool big = (long)height * width >= CollectAbovePixels;
+        var spaceOptions = new ParallelOptions { MaxDegreeOfParallelism = big ? 1 : workers };
+        Parallel.ForEach(strategies.Select(s => s.Space).Distinct().ToArray(), spaceOptions, space =>
         {
             var ks = strategies.Where(s => s.Space == space).Select(s => s.K).Distinct().ToArray();
             var initial = InitialRegionsOf(rgb, height, width, space, ks, options);
@@ -141,7 +146,7 @@ public static class SelectiveSearch
                 var s = strategies[si];
                 ranked[si] = Rank(HierarchicalGrouping.Run(initial[Array.IndexOf(ks, s.K)], s.Measures), seed, si);
             });
-        }
+        });
 
         // 4. Pool, sort by rank value, remove duplicate boxes.
         var all = ranked.SelectMany(x => x).ToArray();
