@@ -104,9 +104,10 @@ internal static class DetectCommands
         var proposals = ProposalsOption();
         var maxProposals = new Option<int>("--max-proposals") { Description = "Most proposals per image", DefaultValueFactory = _ => 2000 };
         var threshold = new Option<double?>("--threshold") { Description = "Lowest score listed and drawn (default 0.5; 0 for R-CNN's SVM scores)" };
+        var maxSide = ProposeCommand.MaxSideOption("processed");
         var cmd = Cli.Command("detect", "Detect objects in images with a trained detector; prints boxes, classes and scores, and draws them.",
             "aperture detect scene.png --model runs/fast-rcnn --draw out.png");
-        cmd.Add(images); cmd.Add(model); cmd.Add(draw); cmd.Add(proposals); cmd.Add(maxProposals); cmd.Add(threshold);
+        cmd.Add(images); cmd.Add(model); cmd.Add(draw); cmd.Add(proposals); cmd.Add(maxProposals); cmd.Add(threshold); cmd.Add(maxSide);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
@@ -124,11 +125,11 @@ internal static class DetectCommands
             {
                 string? drawn = r.GetValue(draw) is not string target ? null : files.Length == 1 ? target
                     : Path.Combine(Path.GetDirectoryName(target) ?? "", $"{Path.GetFileNameWithoutExtension(target)}-{Path.GetFileNameWithoutExtension(file)}.png");
-                var found = ImageDetection.Run(detector, source, file, t, drawn);
+                var found = ImageDetection.Run(detector, source, file, t, drawn, r.GetValue(maxSide));
                 all.Add(found);
                 task.Advance();
                 if (!json && (files.Length == 1 || progress.Verbose))
-                    Output.Table($"{file}: {found.Detections.Count} objects ({detector.Method}, {found.DetectMs:F0} ms{(found.Proposals is long p ? $", {p} proposals in {found.ProposalMs:F0} ms" : "")})",
+                    Output.Table($"{file}: {found.Detections.Count} objects ({detector.Method}, {found.DetectMs:F0} ms{(found.Proposals is long p ? $", {p} proposals in {found.ProposalMs:F0} ms" : "")}){ProposeCommand.ScaleNote(found.Scale)}",
                         ["class", "score", "x1", "y1", "x2", "y2"],
                         found.Detections.Select(o => (IReadOnlyList<string>)[o.Class, o.Score.ToString("F3", CultureInfo.InvariantCulture), .. o.Box.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))]));
             }

@@ -101,6 +101,29 @@ public class SelectiveSearchTests
         Assert.True(Same(SelectiveSearch.Propose(img, SelectiveSearchMode.Fast, 0, 1, threads: 1), a));
     }
 
+    /// <summary>
+    /// Boxes of the code before the memory-bounded restructuring (commit 95822ca), as SHA-256 of the float boxes:
+    /// the restructuring must not change a single box, its rank or the effect of the seed.
+    /// </summary>
+    [Theory]
+    [InlineData(SelectiveSearchMode.Single, 7, 0, "96:4369D259E9D4EA37CFA71691C1AB86A2611C9C1EA7878305169F99EF7F2AF47D")]
+    [InlineData(SelectiveSearchMode.Fast, 7, 1, "538:49D6D6C5A22DF1D3CBD9398A3535F418EC06B5E08E57AB13050B63C0DD06E69E")]
+    [InlineData(SelectiveSearchMode.Fast, 101, 3, "566:DA5660010BE4FEC4E5EDB930CAD7735C7A61D40F3545C1D4987CE6EEC664C7F5")]
+    [InlineData(SelectiveSearchMode.Quality, 5, 2, "1930:24B674C5D93575A5B8E86D00F167546818330B2CE14C32959CFF21B3BE520FAC")]
+    public void BoxesAreThoseOfTheCodeBeforeTheMemoryBound(SelectiveSearchMode mode, int scene, long seed, string expected)
+    {
+        using var scope = NewDisposeScope();
+        var (img, _) = Scene(scene);
+        foreach (int threads in new[] { 1, 2, 0 })
+        {
+            var boxes = SelectiveSearch.Propose(img, mode, maxBoxes: 0, seed: seed, threads: threads).data<float>().ToArray();
+            var bytes = new byte[boxes.Length * 4];
+            Buffer.BlockCopy(boxes, 0, bytes, 0, bytes.Length);
+            string actual = $"{boxes.Length / 4}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))}";
+            Assert.True(expected == actual, $"threads {threads}: got {actual}");
+        }
+    }
+
     [Fact]
     public void BadImagesAreRejected()
     {
