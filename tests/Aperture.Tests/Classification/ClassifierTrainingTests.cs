@@ -22,13 +22,13 @@ public class ClassifierTrainingTests : IDisposable
         {
             var options = new TrainingOptions
             {
-                Epochs = 2, LearningRate = 0.02, Schedule = ScheduleKind.Cosine, Seed = 3, OutputDirectory = _dir,
+                Epochs = 3, LearningRate = 0.02, Schedule = ScheduleKind.Cosine, Seed = 3, OutputDirectory = _dir,
                 Progress = ProgressMode.Quiet, TensorBoard = false,
             };
             var run = ClassifierTraining.Train("lenet5", train, val, test, options, batchSize: 64, augment: false);
             Assert.True(run.Training.Succeeded, run.Training.Message);
-            // Two epochs on 5,500 real images: far above chance (10%).
-            Assert.True(run.Test.Accuracy > 0.70, $"test accuracy {run.Test.Accuracy}");
+            // Three epochs on 5,500 real images: far above chance (10%); two epochs sat at 0.70, on the edge, depending on thread count.
+            Assert.True(run.Test.Accuracy > 0.72, $"test accuracy {run.Test.Accuracy}");
             Assert.Equal(test.Count, run.Test.Total);
 
             var (model, spec) = ClassifierSpec.Load(run.Training.LastCheckpoint!);
