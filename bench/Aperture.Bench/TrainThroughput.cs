@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Aperture.Classification;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Loading;
 using Aperture.Training;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Aperture.Training;
 using Spectre.Console;
 
 namespace Aperture.Core;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Aperture.Classification;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Training;
 using static TorchSharp.torch;

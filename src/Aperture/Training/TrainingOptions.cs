@@ -1,3 +1,4 @@
+using Aperture.Core;
 namespace Aperture.Training;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Aperture.Classification;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Training;
 using static TorchSharp.torch;

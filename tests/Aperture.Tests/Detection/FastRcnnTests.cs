@@ -1,3 +1,4 @@
+using Aperture.Core;
 using Aperture.Detection;
 using Aperture.Detection.FastRcnn;
 using Aperture.Tests.Data;

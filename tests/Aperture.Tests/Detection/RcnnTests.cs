@@ -52,7 +52,7 @@ public class RcnnTests
         using var dir = new Aperture.Tests.Data.TempDir();
         var o = new RcnnOptions { WarpSize = 32, ContextPadding = 8, HiddenSize = 32, RegionsPerImage = 16, SvmImages = 12, SvmProposalsPerImage = 32 };
         var training = new Aperture.Training.TrainingOptions { Epochs = 2, Optimizer = Aperture.Training.OptimizerKind.Adam, LearningRate = 1e-3, OutputDirectory = dir.Path,
-            Progress = Aperture.Training.ProgressMode.Quiet, TensorBoard = false };
+            Progress = Aperture.Core.ProgressMode.Quiet, TensorBoard = false };
         var (det, stages) = RcnnTraining.Train(scenes, null, Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray(), o, training, "jittered", CPU);
         Assert.True(stages.FineTuning.Succeeded);
         Assert.True(stages.SvmPositives > 0 && stages.RegressionExamples > 0);

@@ -1,3 +1,4 @@
+using Aperture.Core;
 using Aperture.Detection;
 using Aperture.Detection.SlidingWindow;
 using Aperture.Ops;

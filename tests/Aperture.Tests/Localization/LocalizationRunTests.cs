@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Aperture.Classification;
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Scenes;
 using Aperture.Localization;

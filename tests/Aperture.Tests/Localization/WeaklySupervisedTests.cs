@@ -1,3 +1,4 @@
+using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Scenes;
 using Aperture.Localization;

@@ -1,4 +1,4 @@
-namespace Aperture.Training;
+namespace Aperture.Core;
 
 /// <summary>How the trainer reports progress on the console.</summary>
 public enum ProgressMode
