@@ -147,11 +147,19 @@ public static class ModelFamily
     /// <summary>Weakly supervised localizers (<c>aperture localize</c>).</summary>
     public const string Localizer = "localizer";
 
+    /// <summary>Semantic segmenters (<c>aperture train segment</c>).</summary>
+    public const string Segmenter = "segmenter";
+
+    /// <summary>Density models (<c>aperture train density</c>).</summary>
+    public const string DensityModel = "density";
+
     private static readonly Dictionary<string, (string Words, string Verbs)> Known = new()
     {
         [Classifier] = ("classifier", "'aperture eval', 'predict', 'cam' or 'visualize'"),
         [Detector] = ("detector", "'aperture detect'"),
         [Localizer] = ("weakly supervised localizer", "'aperture localize'"),
+        [Segmenter] = ("segmenter", "'aperture segment'"),
+        [DensityModel] = ("density model", "'aperture score' or 'aperture sample'"),
     };
 
     /// <summary>The family in words.</summary>
