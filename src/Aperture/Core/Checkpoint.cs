@@ -210,9 +210,9 @@ public static class Checkpoint
             using var reader = new BinaryReader(new MemoryStream(parsed.Bytes, section.Offset, section.Length, writable: false));
             module.load(reader, strict: true);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or EndOfStreamException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or FormatException or OverflowException)
         {
-            throw new InvalidDataException($"checkpoint '{parsed.Info.Path}': module '{name}' does not match the given model: {e.Message}", e);
+            throw new InvalidDataException($"checkpoint '{parsed.Info.Path}': module '{name}' does not match the given model or is damaged: {e.Message}", e);
         }
     }
 
@@ -276,7 +276,7 @@ public static class Checkpoint
                 header["metadata"]?.DeepClone().AsObject() ?? new JsonObject());
             return new Parsed(info, bytes, sections);
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or InvalidOperationException or NullReferenceException or FormatException)
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or InvalidOperationException or NullReferenceException or FormatException or OverflowException)
         {
             throw new InvalidDataException($"checkpoint '{full}' is corrupt: {e.Message}", e);
         }

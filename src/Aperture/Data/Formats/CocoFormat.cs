@@ -132,69 +132,79 @@ public static class CocoFormat
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: the top level is not a JSON object");
-
-            var cats = new List<(long Id, string Name)>();
-            foreach (var c in Array(path, root, "categories", "the file"))
-                cats.Add((Long(path, c, "id", "a category"), Str(path, c, "name", "a category")));
-            cats.Sort((a, b) => a.Id.CompareTo(b.Id));
-            var catIndex = new Dictionary<long, int>();
-            for (int i = 0; i < cats.Count; i++)
-                if (!catIndex.TryAdd(cats[i].Id, i)) throw new InvalidDataException($"{path}: category id {cats[i].Id} appears twice");
-            var classNames = cats.Select(c => c.Name).ToList();
-
-            var imgs = new List<(long Id, string File, int W, int H)>();
-            var imgIndex = new Dictionary<long, int>();
-            foreach (var im in Array(path, root, "images", "the file"))
+            try { return Read(path, doc.RootElement); }
+            catch (InvalidOperationException e) // e.g. a string that is not valid UTF-8, met only when it is read
             {
-                long id = Long(path, im, "id", "an image");
-                string what = $"image {id}";
-                string file = Str(path, im, "file_name", what);
-                long w = Long(path, im, "width", what), h = Long(path, im, "height", what);
-                if (w <= 0 || h <= 0 || w > int.MaxValue || h > int.MaxValue)
-                    throw new InvalidDataException($"{path}: {what} ({file}) has size {w}x{h}; width and height must be positive");
-                if (!imgIndex.TryAdd(id, imgs.Count)) throw new InvalidDataException($"{path}: image id {id} appears twice");
-                imgs.Add((id, file, (int)w, (int)h));
+                throw new InvalidDataException($"{path}: {e.Message}", e);
             }
-
-            var objects = imgs.Select(_ => new List<ObjectAnnotation>()).ToList();
-            var segs = imgs.Select(_ => new List<Segmentation?>()).ToList();
-            foreach (var a in Array(path, root, "annotations", "the file"))
-            {
-                long annId = a.TryGetProperty("id", out var idEl) && idEl.TryGetInt64(out long v) ? v : -1;
-                string what = $"annotation {annId}";
-                long imageId = Long(path, a, "image_id", what);
-                if (!imgIndex.TryGetValue(imageId, out int ii))
-                    throw new InvalidDataException($"{path}: {what} points to image {imageId}, which is not in \"images\"");
-                long catId = Long(path, a, "category_id", what);
-                if (!catIndex.TryGetValue(catId, out int ci))
-                    throw new InvalidDataException($"{path}: {what} has category_id {catId}, which is not in \"categories\" (ids: {string.Join(", ", cats.Select(c => c.Id))})");
-                var (_, file, W, H) = imgs[ii];
-                var bb = a.TryGetProperty("bbox", out var bEl) && bEl.ValueKind == JsonValueKind.Array && bEl.GetArrayLength() == 4
-                    ? bEl.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number ? x.GetDouble() : double.NaN).ToArray()
-                    : throw new InvalidDataException($"{path}: {what} has no \"bbox\" of 4 numbers [x, y, width, height]");
-                if (bb.Any(x => !double.IsFinite(x)) || bb[2] <= 0 || bb[3] <= 0)
-                    throw new InvalidDataException($"{path}: {what} has bbox [{string.Join(", ", bb)}]; it needs 4 numbers with positive width and height");
-                const double tolerance = 1.0;
-                if (bb[0] < -tolerance || bb[1] < -tolerance || bb[0] + bb[2] > W + tolerance || bb[1] + bb[3] > H + tolerance)
-                    throw new InvalidDataException($"{path}: {what} has bbox [{string.Join(", ", bb)}], outside image {imageId} ({file}, {W}x{H})");
-                var box = new Box((float)Math.Max(0, bb[0]), (float)Math.Max(0, bb[1]), (float)Math.Min(W, bb[0] + bb[2]), (float)Math.Min(H, bb[1] + bb[3]));
-                bool crowd = false;
-                if (a.TryGetProperty("iscrowd", out var cr) && cr.ValueKind != JsonValueKind.Null)
-                    crowd = cr.ValueKind == JsonValueKind.Number && cr.TryGetInt32(out int crowdFlag) && crowdFlag is 0 or 1
-                        ? crowdFlag == 1
-                        : throw new InvalidDataException($"{path}: {what} has \"iscrowd\": {cr.GetRawText()}; it must be 0 or 1");
-                int instanceId = objects[ii].Count + 1 <= 255 ? objects[ii].Count + 1 : 0;
-                objects[ii].Add(new ObjectAnnotation(ci, classNames[ci], box, instanceId, crowd));
-                segs[ii].Add(a.TryGetProperty("segmentation", out var sEl) ? ParseSegmentation(path, what, sEl, W, H) : null);
-            }
-
-            var images = new List<ImageAnnotation>();
-            for (int i = 0; i < imgs.Count; i++)
-                images.Add(new ImageAnnotation(imgs[i].Id.ToString(System.Globalization.CultureInfo.InvariantCulture), imgs[i].File, imgs[i].W, imgs[i].H, objects[i]));
-            return new CocoAnnotations(path, classNames, cats.Select(c => c.Id).ToList(), images, segs);
         }
+    }
+
+    private static CocoAnnotations Read(string path, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: the top level is not a JSON object");
+
+        var cats = new List<(long Id, string Name)>();
+        foreach (var c in Array(path, root, "categories", "the file"))
+            cats.Add((Long(path, c, "id", "a category"), Str(path, c, "name", "a category")));
+        cats.Sort((a, b) => a.Id.CompareTo(b.Id));
+        var catIndex = new Dictionary<long, int>();
+        for (int i = 0; i < cats.Count; i++)
+            if (!catIndex.TryAdd(cats[i].Id, i)) throw new InvalidDataException($"{path}: category id {cats[i].Id} appears twice");
+        var classNames = cats.Select(c => c.Name).ToList();
+
+        var imgs = new List<(long Id, string File, int W, int H)>();
+        var imgIndex = new Dictionary<long, int>();
+        foreach (var im in Array(path, root, "images", "the file"))
+        {
+            long id = Long(path, im, "id", "an image");
+            string what = $"image {id}";
+            string file = Str(path, im, "file_name", what);
+            long w = Long(path, im, "width", what), h = Long(path, im, "height", what);
+            if (w <= 0 || h <= 0 || w > int.MaxValue || h > int.MaxValue)
+                throw new InvalidDataException($"{path}: {what} ({file}) has size {w}x{h}; width and height must be positive");
+            if (!imgIndex.TryAdd(id, imgs.Count)) throw new InvalidDataException($"{path}: image id {id} appears twice");
+            imgs.Add((id, file, (int)w, (int)h));
+        }
+
+        var objects = imgs.Select(_ => new List<ObjectAnnotation>()).ToList();
+        var segs = imgs.Select(_ => new List<Segmentation?>()).ToList();
+        foreach (var a in Array(path, root, "annotations", "the file"))
+        {
+            if (a.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"{path}: an entry of \"annotations\" is a {a.ValueKind}, not an object");
+            long annId = a.TryGetProperty("id", out var idEl) && idEl.ValueKind == JsonValueKind.Number && idEl.TryGetInt64(out long v) ? v : -1;
+            string what = $"annotation {annId}";
+            long imageId = Long(path, a, "image_id", what);
+            if (!imgIndex.TryGetValue(imageId, out int ii))
+                throw new InvalidDataException($"{path}: {what} points to image {imageId}, which is not in \"images\"");
+            long catId = Long(path, a, "category_id", what);
+            if (!catIndex.TryGetValue(catId, out int ci))
+                throw new InvalidDataException($"{path}: {what} has category_id {catId}, which is not in \"categories\" (ids: {string.Join(", ", cats.Select(c => c.Id))})");
+            var (_, file, W, H) = imgs[ii];
+            var bb = a.TryGetProperty("bbox", out var bEl) && bEl.ValueKind == JsonValueKind.Array && bEl.GetArrayLength() == 4
+                ? bEl.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number ? x.GetDouble() : double.NaN).ToArray()
+                : throw new InvalidDataException($"{path}: {what} has no \"bbox\" of 4 numbers [x, y, width, height]");
+            if (bb.Any(x => !double.IsFinite(x)) || bb[2] <= 0 || bb[3] <= 0)
+                throw new InvalidDataException($"{path}: {what} has bbox [{string.Join(", ", bb)}]; it needs 4 numbers with positive width and height");
+            const double tolerance = 1.0;
+            if (bb[0] < -tolerance || bb[1] < -tolerance || bb[0] + bb[2] > W + tolerance || bb[1] + bb[3] > H + tolerance)
+                throw new InvalidDataException($"{path}: {what} has bbox [{string.Join(", ", bb)}], outside image {imageId} ({file}, {W}x{H})");
+            var box = new Box((float)Math.Max(0, bb[0]), (float)Math.Max(0, bb[1]), (float)Math.Min(W, bb[0] + bb[2]), (float)Math.Min(H, bb[1] + bb[3]));
+            bool crowd = false;
+            if (a.TryGetProperty("iscrowd", out var cr) && cr.ValueKind != JsonValueKind.Null)
+                crowd = cr.ValueKind == JsonValueKind.Number && cr.TryGetInt32(out int crowdFlag) && crowdFlag is 0 or 1
+                    ? crowdFlag == 1
+                    : throw new InvalidDataException($"{path}: {what} has \"iscrowd\": {cr.GetRawText()}; it must be 0 or 1");
+            int instanceId = objects[ii].Count + 1 <= 255 ? objects[ii].Count + 1 : 0;
+            objects[ii].Add(new ObjectAnnotation(ci, classNames[ci], box, instanceId, crowd));
+            segs[ii].Add(a.TryGetProperty("segmentation", out var sEl) ? ParseSegmentation(path, what, sEl, W, H) : null);
+        }
+
+        var images = new List<ImageAnnotation>();
+        for (int i = 0; i < imgs.Count; i++)
+            images.Add(new ImageAnnotation(imgs[i].Id.ToString(System.Globalization.CultureInfo.InvariantCulture), imgs[i].File, imgs[i].W, imgs[i].H, objects[i]));
+        return new CocoAnnotations(path, classNames, cats.Select(c => c.Id).ToList(), images, segs);
     }
 
     /// <summary>Uncompressed COCO RLE of the pixels equal to <paramref name="value"/>: column-major run lengths, first run background.</summary>
