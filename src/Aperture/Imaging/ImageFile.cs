@@ -13,16 +13,18 @@ public static class ImageFile
     /// <summary>Largest image decoded unless the caller allows more: 64 megapixels.</summary>
     public const long DefaultMaxPixels = 64L * 1024 * 1024;
 
-    /// <summary>Width and height from the file's header, without decoding pixels.</summary>
+    /// <summary>Width and height as a viewer shows them (EXIF orientation applied), from the header, without decoding pixels.</summary>
     /// <exception cref="InvalidDataException">The file is not an image Skia can read.</exception>
     public static (int Width, int Height) ReadSize(string path)
     {
         using var codec = OpenCodec(path, out var stream);
-        using (stream) return (codec.Info.Width, codec.Info.Height);
+        using (stream) return ExifOrientation.ViewedSize(codec.EncodedOrigin, codec.Info.Width, codec.Info.Height);
     }
 
     /// <summary>
-    /// Decodes an image into an RGBA (or, with <paramref name="grayscale"/>, 8-bit grey) bitmap.
+    /// Decodes an image into an RGBA (or, with <paramref name="grayscale"/>, 8-bit grey) bitmap, turned as a viewer
+    /// shows it: a JPEG's EXIF orientation is applied (<see cref="ExifOrientation"/>), so boxes drawn on a phone photo
+    /// match its pixels.
     /// </summary>
     /// <param name="path">The image file.</param>
     /// <param name="grayscale">Decode to one 8-bit channel (used for label masks).</param>
@@ -53,7 +55,7 @@ public static class ImageFile
                     : $"image data is corrupt ({result})";
                 throw new InvalidDataException($"{path}: {why}");
             }
-            return direct ? bitmap : ToGrey(bitmap);
+            return ExifOrientation.Apply(direct ? bitmap : ToGrey(bitmap), codec.EncodedOrigin);
         }
     }
 
