@@ -51,25 +51,34 @@ internal static class DetectCommands
         {
             var device = CommonOptions.Apply(r);
             var m = Detectors.Find(r.GetValue(method)!);
-            m.Recipe(RunBudget.Default).With(r.GetValue(set) ?? []); // a wrong --set fails before any data is made
             string outDir = CommonOptions.OutDir(r, Path.Combine("runs", m.Name));
             bool json = r.GetValue(CommonOptions.Json);
             long seed = r.GetValue(CommonOptions.Seed);
-            using var progress = CommonOptions.Progress(r);
-            var log = progress.Log;
-            string root = r.GetValue(dataRoot) ?? DetectionData.Scenes(Path.Combine(outDir, "scenes"), r.GetValue(scenes), seed, r.GetValue(CommonOptions.Data), log);
-            int limit = r.GetValue(limitTrain);
-            using var data = DetectionData.Load(root, ParseFormat(r.GetValue(format)!), limit, Math.Max(50, limit / 8), r.GetValue(limitTest));
-            log?.WriteLine($"data: {root} ({data.Format}); {data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images; {data.ClassNames.Count} classes");
-            if (m.UsesProposals)
-                data.AttachProposals(new SelectiveSearchProposals(SelectiveSearchProposals.ParseMode(r.GetValue(proposals)!), r.GetValue(maxProposals), seed),
-                    Path.Combine(outDir, "proposals"), log);
-            var outcome = DetectionRun.Execute(new DetectionSettings
+            var settings = new DetectionSettings
             {
                 Method = m.Name, OutputDirectory = outDir, Seed = seed, Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr),
                 Optimizer = r.GetValue(optimizer) is string o ? TrainingOptions.ParseOptimizer(o) : null, Set = r.GetValue(set) ?? [],
-                Resume = r.GetValue(resume), Progress = ProgressMode.Auto, Log = log,
-            }, data, device);
+                Resume = r.GetValue(resume), Progress = ProgressMode.Auto,
+            };
+            // Every option is checked before any data is read or generated.
+            DetectionRun.Plan(settings);
+            var datasetFormat = ParseFormat(r.GetValue(format)!);
+            var proposalMode = SelectiveSearchProposals.ParseMode(r.GetValue(proposals)!);
+            string? userRoot = r.GetValue(dataRoot);
+            int sceneCount = r.GetValue(scenes), limit = r.GetValue(limitTrain), testLimit = r.GetValue(limitTest), maxBoxes = r.GetValue(maxProposals);
+            if (userRoot is not null && !Directory.Exists(userRoot)) throw new DirectoryNotFoundException($"--data-root {userRoot}: no such folder");
+            if (userRoot is null && sceneCount < 10) throw new ArgumentException($"--scenes must be at least 10 (train, validation and test each need some; got {sceneCount})");
+            if (limit < 0 || testLimit < 0) throw new ArgumentException($"--limit-train and --limit-test must be >= 0 (got {limit}, {testLimit})");
+            if (maxBoxes < 1) throw new ArgumentException($"--max-proposals must be >= 1 (got {maxBoxes})");
+
+            using var progress = CommonOptions.Progress(r);
+            var log = progress.Log;
+            string root = userRoot ?? DetectionData.Scenes(Path.Combine(outDir, "scenes"), sceneCount, seed, r.GetValue(CommonOptions.Data), log);
+            using var data = DetectionData.Load(root, datasetFormat, limit, Math.Max(50, limit / 8), testLimit);
+            log?.WriteLine($"data: {root} ({data.Format}); {data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images; {data.ClassNames.Count} classes");
+            if (m.UsesProposals)
+                data.AttachProposals(new SelectiveSearchProposals(proposalMode, maxBoxes, seed), Path.Combine(outDir, "proposals"), log);
+            var outcome = DetectionRun.Execute(settings with { Log = log }, data, device);
             progress.Dispose();
             outcome.Score.DisposeDetections();
             var res = outcome.Results;

@@ -69,7 +69,7 @@ public sealed record ModelCard
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
         {
-            throw new InvalidDataException($"the settings of '{Method}' do not fit {type.Name}: {e.Message}");
+            throw new InvalidDataException($"the settings of '{Method}' do not fit {type.Name}: {e.Message}", e);
         }
     }
 

@@ -89,17 +89,14 @@ public sealed record DetectionOutcome(TrainedDetector Trained, IObjectDetector D
 /// </summary>
 public static class DetectionRun
 {
-    /// <summary>Runs it.</summary>
-    /// <param name="settings">Method, folder, budget and overrides.</param>
-    /// <param name="data">Images (with proposals attached when the method needs them).</param>
-    /// <param name="device">Where to train.</param>
-    /// <exception cref="TrainingStoppedException">Training diverged; the last good checkpoint is kept.</exception>
-    /// <exception cref="ArgumentException">Unknown method or option, or proposals missing.</exception>
-    public static DetectionOutcome Execute(DetectionSettings settings, DetectionData data, Device device)
+    /// <summary>
+    /// The method, its recipe with the settings' changes, and the trainer's options — every setting checked, so a
+    /// caller can refuse bad options before it reads or generates any data (the CLI does). <see cref="Execute"/> calls it.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown method, option name or bad value; the message names it.</exception>
+    public static (IDetectorMethod Method, DetectorRecipe Recipe, TrainingOptions Training) Plan(DetectionSettings settings)
     {
         var method = Detectors.Find(settings.Method);
-        if (method.UsesProposals && data.ProposalName is null)
-            throw new ArgumentException($"{method.Name} needs proposals: attach them to the data first (DetectionData.AttachProposals)");
         var recipe = method.Recipe(settings.Budget).With(settings.Set);
         var training = new TrainingOptions
         {
@@ -108,6 +105,20 @@ public static class DetectionRun
             TensorBoard = settings.TensorBoard,
         };
         training.Validate();
+        return (method, recipe, training);
+    }
+
+    /// <summary>Runs it.</summary>
+    /// <param name="settings">Method, folder, budget and overrides.</param>
+    /// <param name="data">Images (with proposals attached when the method needs them).</param>
+    /// <param name="device">Where to train.</param>
+    /// <exception cref="TrainingStoppedException">Training diverged; the last good checkpoint is kept.</exception>
+    /// <exception cref="ArgumentException">Unknown method or option, or proposals missing.</exception>
+    public static DetectionOutcome Execute(DetectionSettings settings, DetectionData data, Device device)
+    {
+        var (method, recipe, training) = Plan(settings);
+        if (method.UsesProposals && data.ProposalName is null)
+            throw new ArgumentException($"{method.Name} needs proposals: attach them to the data first (DetectionData.AttachProposals)");
         settings.Log?.WriteLine($"[{method.Name}] training for {training.Epochs} epochs on {data.Train.Count} images");
         var trained = method.Train(new DetectorTrainingData(data.Train, data.Validation, data.ClassNames, method.UsesProposals ? data.ProposalName : null),
             recipe.Options, training, device, settings.Log);

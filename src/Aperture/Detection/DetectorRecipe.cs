@@ -16,7 +16,8 @@ public sealed record DetectorRecipe(int Epochs, OptimizerKind Optimizer, double 
     /// The recipe with some of the method's options changed, each given as <c>name=value</c> with the option's
     /// snake_case name as in the model card (e.g. <c>roi_align=true</c>, <c>rois_per_image=128</c>).
     /// </summary>
-    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones) or a value of the wrong type.</exception>
+    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones), a value of the wrong type, or one the
+    /// options record refuses (<see cref="IValidatable"/>).</exception>
     public DetectorRecipe With(IEnumerable<string> assignments)
     {
         var node = ModelCard.SettingsOf(Options);
@@ -37,13 +38,17 @@ public sealed record DetectorRecipe(int Epochs, OptimizerKind Optimizer, double 
             }
         }
         var card = new ModelCard { Family = ModelFamily.Detector, Method = "", Settings = node };
+        object options;
         try
         {
-            return this with { Options = card.SettingsAs(Options.GetType()) };
+            options = card.SettingsAs(Options.GetType());
         }
         catch (InvalidDataException e)
         {
-            throw new ArgumentException($"bad option value: {e.Message}");
+            string why = e.GetBaseException().Message.Split(" | ")[0]; // "The JSON value could not be converted to System.Int32. Path: $.pool_size"
+            throw new ArgumentException($"--set {string.Join(' ', assignments)}: a value has the wrong type for {Options.GetType().Name}: {why}");
         }
+        (options as IValidatable)?.Validate();
+        return this with { Options = options };
     }
 }

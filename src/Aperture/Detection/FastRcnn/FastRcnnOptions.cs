@@ -1,7 +1,7 @@
 namespace Aperture.Detection.FastRcnn;
 
 /// <summary>Fast R-CNN settings; the defaults are the paper's where it gives one.</summary>
-public sealed record FastRcnnOptions
+public sealed record FastRcnnOptions : Core.IValidatable
 {
     /// <summary>RoI pooling output side (7).</summary>
     public int PoolSize { get; init; } = 7;

@@ -1,7 +1,7 @@
 namespace Aperture.Detection.Rcnn;
 
 /// <summary>R-CNN settings; the defaults follow the paper scaled to 128-px scenes.</summary>
-public sealed record RcnnOptions
+public sealed record RcnnOptions : Core.IValidatable
 {
     /// <summary>Side of the warped region (the paper's 227, here 64 so that an object fills 32 px, Fashion-MNIST's own scale).</summary>
     public int WarpSize { get; init; } = 64;
