@@ -132,11 +132,27 @@ public sealed class Trainer<TBatch>
             log.Write(state.History);
             log.Epoch(summary);
             bar.Done(TrainingProgress.EpochLine(summary, epochs));
+            ReleaseEpochGarbage();
         }
         string done = state.Epoch >= start
             ? $"trained epochs {start}-{state.Epoch}; checkpoints in {Path.GetFullPath(CheckpointDirectory)}"
             : $"nothing to do: the checkpoint already holds epoch {state.Epoch} of {epochs}";
         return Result(TrainingStatus.Completed, done, state);
+    }
+
+    /// <summary>
+    /// Frees what the epoch left for the garbage collector, so that a run's memory is flat however many epochs it has.
+    /// Measured (bench <c>memory</c>): without it, LeNet-5's resident set grew 3–4 MB per epoch, the managed heap 2.8 MB,
+    /// freed only when the GC eventually ran a full collection every 20 or so epochs. What it held: the checkpoints'
+    /// serialisation buffers (over 85 KB, so on the large object heap, which only a full collection frees) and tensors
+    /// whose wrappers were dropped without Dispose (freed by their finalizers). One blocking full collection at the end
+    /// of an epoch, after its checkpoints, costs milliseconds against the epoch's seconds and keeps the line flat.
+    /// </summary>
+    private static void ReleaseEpochGarbage()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     private readonly record struct EpochPass(IReadOnlyDictionary<string, double> Means, long Examples, double Seconds, int Steps, string? Divergence);
