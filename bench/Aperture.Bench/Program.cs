@@ -5,11 +5,14 @@ using Aperture.Bench;
 //   dotnet run -c Release --project bench/Aperture.Bench -- train-throughput [repeats]
 //   dotnet run -c Release --project bench/Aperture.Bench -- detection [--photos DIR] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- memory [epochs=50] [images per epoch=60000]
+//   dotnet run -c Release --project bench/Aperture.Bench -- big-images [--skip-full]
 var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
     ["detection"] = DetectionBench.Run,
     ["memory"] = MemoryBench.Run,
+    ["big-images"] = BigImageBench.Run,
+    ["big-image-case"] = BigImageBench.RunCase,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
 {
