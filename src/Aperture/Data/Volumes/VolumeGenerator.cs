@@ -3,8 +3,8 @@ namespace Aperture.Data.Volumes;
 /// <summary>
 /// A seeded generator of 3-D segmentation volumes for V-Net (the 3-D counterpart of the scene generator): randomly
 /// rotated ellipsoids, boxes and tori on a background, each voxel labelled exactly by whether its centre lies inside a
-/// solid. Overlap rule: solids never overlap or touch — each is placed only where its bounding sphere, grown by one
-/// voxel, meets no earlier one (up to 50 tries, then it is left out), so every label is unambiguous. The image is the
+/// solid. Overlap rule: solids never overlap or touch — each is placed only where its bounding sphere stays two voxels
+/// away from every earlier one (so no two solids' voxels are even diagonal neighbours) (up to 50 tries, then it is left out), so every label is unambiguous. The image is the
 /// label map painted with per-solid intensities (kind's mean times 1 ± jitter), multiplied by a smooth bias field
 /// 1 + A·f (f: three random low-frequency cosine waves, scaled into [−1, 1]) and added Gaussian noise. Volume i of
 /// seed s is the same on every machine (its own <see cref="Random"/> seeded from (s, i)).
@@ -48,7 +48,7 @@ public sealed class VolumeGenerator
                 double bound = o.MinRadius + rng.NextDouble() * (o.MaxRadius - o.MinRadius);
                 var centre = new double[3];
                 for (int a = 0; a < 3; a++) centre[a] = bound + 1 + rng.NextDouble() * (n - 3 - 2 * bound);
-                if (solids.Any(t => Distance(t.Centre, centre) < t.Bound + bound + 1)) continue;
+                if (solids.Any(t => Distance(t.Centre, centre) < t.Bound + bound + 2)) continue;
                 solids.Add(Make(kind, centre, bound, rng));
                 break;
             }
