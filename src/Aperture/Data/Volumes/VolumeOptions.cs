@@ -14,15 +14,15 @@ public enum VolumeShape
 }
 
 /// <summary>
-/// Parameters of <see cref="VolumeGenerator"/>. The defaults give 32³ volumes with 2–4 randomly rotated solids
-/// (ellipsoids, boxes, tori; one class per kind) of radius 5–9 voxels on a dim background, a smooth multiplicative
+/// Parameters of <see cref="VolumeGenerator"/>. The defaults give 24³ volumes with 2–4 randomly rotated solids
+/// (ellipsoids, boxes, tori; one class per kind) of bounding radius 3.5–7 voxels on a dim background, a smooth multiplicative
 /// bias field of ±20 % and Gaussian noise of σ = 0.06: small enough to train V-Net on a CPU in minutes, hard enough that
 /// a global threshold fails (class intensities overlap under the bias field, so shape and local contrast matter).
 /// </summary>
 public sealed record VolumeOptions
 {
     /// <summary>Side of the cubic volume, D = H = W, in voxels.</summary>
-    public int Size { get; init; } = 32;
+    public int Size { get; init; } = 24;
 
     /// <summary>Fewest solids per volume (at least 1).</summary>
     public int MinShapes { get; init; } = 2;
@@ -31,10 +31,10 @@ public sealed record VolumeOptions
     public int MaxShapes { get; init; } = 4;
 
     /// <summary>Smallest bounding radius of a solid, in voxels.</summary>
-    public double MinRadius { get; init; } = 5;
+    public double MinRadius { get; init; } = 3.5;
 
     /// <summary>Largest bounding radius of a solid, in voxels (at most Size/2 − 2).</summary>
-    public double MaxRadius { get; init; } = 9;
+    public double MaxRadius { get; init; } = 7;
 
     /// <summary>One foreground class ("foreground") for every kind, instead of one class per kind.</summary>
     public bool SingleClass { get; init; }

@@ -16,7 +16,7 @@ public class VolumeGeneratorTests
         Assert.Equal(a.Image, b.Image);
         Assert.Equal(a.Labels, b.Labels);
         Assert.NotEqual(a.Labels, c.Labels);
-        Assert.Equal(32 * 32 * 32, a.Image.Length);
+        Assert.Equal(24 * 24 * 24, a.Image.Length);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class VolumeGeneratorTests
     [Fact]
     public void BadOptionsAreNamed()
     {
-        var e = Assert.Throws<ArgumentException>(() => new VolumeGenerator(1, new VolumeOptions { Size = 16, MaxRadius = 9 }));
+        var e = Assert.Throws<ArgumentException>(() => new VolumeGenerator(1, new VolumeOptions { Size = 16, MaxRadius = 7 }));
         Assert.Contains("largest radius", e.Message);
         Assert.Throws<ArgumentException>(() => new VolumeGenerator(1, new VolumeOptions { MinShapes = 0 }));
         Assert.Throws<ArgumentException>(() => new VolumeGenerator(1, new VolumeOptions { ShapeIntensity = [0.5] }));
