@@ -56,7 +56,7 @@ public sealed record VolumeSegmentationSettings
     public int Examples { get; init; } = 4;
 }
 
-/// <summary>One class's Dice on the test volumes (mean over the volumes where it is in the truth or the prediction; null where never).</summary>
+/// <summary>One class's Dice on the test volumes, pooled over them (null when the class is in neither truth nor prediction).</summary>
 /// <param name="Class">Class name.</param>
 /// <param name="Dice">Mean Dice.</param>
 public sealed record ClassDice(string Class, double? Dice);
@@ -70,8 +70,11 @@ public sealed record ClassDice(string Class, double? Dice);
 /// <param name="TestVolumes">Test volumes scored.</param>
 /// <param name="Epochs">Epochs completed.</param>
 /// <param name="PatchSize">Training patch and sliding-window tile side.</param>
-/// <param name="MeanDice">Mean over the foreground classes of the per-class Dice on the test volumes.</param>
-/// <param name="PerClassDice">Dice per foreground class.</param>
+/// <param name="MeanDice">Mean over the foreground classes of the per-class Dice, each pooled over the test volumes
+/// (every voxel of every test volume counted once: 2·ΣTP / (ΣP + ΣG)).</param>
+/// <param name="PerVolumeDice">Mean over the foreground classes of the per-class Dice averaged over the test volumes whose
+/// truth holds the class (the other usual convention; stray voxels of a class absent from the truth are not counted).</param>
+/// <param name="PerClassDice">Pooled Dice per foreground class.</param>
 /// <param name="TrainSeconds">Training time (validation included).</param>
 /// <param name="MsPerVolume">Sliding-window segmentation time per test volume.</param>
 /// <param name="Parameters">Trainable parameters of the network.</param>
@@ -79,7 +82,7 @@ public sealed record ClassDice(string Class, double? Dice);
 /// <param name="Checkpoint">The model file that was scored (loaded back from the run folder).</param>
 /// <param name="Figures">PNGs: <c>slices.png</c> (image | truth | prediction per test volume).</param>
 public sealed record VolumeSegmentationResults(string Method, string Data, IReadOnlyList<string> ClassNames, int TrainVolumes, int ValidationVolumes,
-    int TestVolumes, int Epochs, int PatchSize, double MeanDice, IReadOnlyList<ClassDice> PerClassDice, double TrainSeconds, double MsPerVolume,
+    int TestVolumes, int Epochs, int PatchSize, double MeanDice, double PerVolumeDice, IReadOnlyList<ClassDice> PerClassDice, double TrainSeconds, double MsPerVolume,
     long Parameters, VNetOptions Settings, string Checkpoint, IReadOnlyList<string> Figures);
 
 /// <summary>A finished run: the segmenter loaded back from the run folder (the one scored) and the results.</summary>
@@ -110,7 +113,7 @@ public static class VolumeSegmentationRun
     /// </summary>
     public static VNetRecipe Recipe(bool quick) => quick
         ? new VNetRecipe(2, 2e-3, CpuOptions)
-        : new VNetRecipe(6, 2e-3, CpuOptions);
+        : new VNetRecipe(8, 2e-3, CpuOptions);
 
     private static readonly VNetOptions CpuOptions = new()
     {
@@ -151,7 +154,8 @@ public static class VolumeSegmentationRun
         string checkpoint = RunFolder.Checkpoint(settings.OutputDirectory);
         var segmenter = VNetSegmenter.Load(settings.OutputDirectory, device);
         int k = dataset.ClassNames.Count + 1;
-        var perVolume = new List<double[]>();
+        var perVolume = new List<(long[] Both, long[] Predicted, long[] Truth)>();
+        var pooled = (Both: new long[k], Predicted: new long[k], Truth: new long[k]);
         var examples = new List<(string Id, Tensor Image, Tensor Truth, Tensor Predicted, double Dice)>();
         var clock = new Stopwatch();
         foreach (var item in test)
@@ -160,13 +164,18 @@ public static class VolumeSegmentationRun
             clock.Start();
             using var predicted = segmenter.Segment(v.Image);
             clock.Stop();
-            var dice = DiceScore.PerClass(predicted, v.Labels, k);
-            perVolume.Add(dice);
+            var counts = DiceScore.Counts(predicted, v.Labels, k);
+            pooled = DiceScore.Add(pooled, counts);
+            var dice = DiceScore.FromCounts(counts);
+            perVolume.Add(counts);
             if (examples.Count < settings.Examples)
                 examples.Add((item.Id, v.Image.clone(), v.Labels.clone(), predicted.clone(), DiceScore.MeanDefined(dice.Skip(1))));
         }
-        var perClass = Enumerable.Range(1, k - 1).Select(c => DiceScore.MeanDefined(perVolume.Select(d => d[c]))).ToList();
+        var perClass = DiceScore.FromCounts(pooled).Skip(1).ToList();
         double mean = DiceScore.MeanDefined(perClass);
+        // per volume: each class averaged over the volumes whose truth holds it (a class absent from the truth is not scored there)
+        double perVolumeMean = DiceScore.MeanDefined(Enumerable.Range(1, k - 1).Select(c => DiceScore.MeanDefined(
+            perVolume.Where(d => d.Truth[c] > 0).Select(d => DiceScore.FromCounts(d)[c]))));
         var figures = new List<string>();
         if (examples.Count > 0)
         {
@@ -176,12 +185,12 @@ public static class VolumeSegmentationRun
         }
         foreach (var e in examples) { e.Image.Dispose(); e.Truth.Dispose(); e.Predicted.Dispose(); }
         var results = new VolumeSegmentationResults(VNetSegmenter.Method, dataset.Root, dataset.ClassNames, train.Count, validation.Count, test.Count,
-            result.EpochsCompleted, options.PatchSize, mean,
+            result.EpochsCompleted, options.PatchSize, mean, perVolumeMean,
             dataset.ClassNames.Select((c, i) => new ClassDice(c, double.IsNaN(perClass[i]) ? null : perClass[i])).ToList(),
             result.History.Sum(h => h.Seconds + h.ValidationSeconds), test.Count == 0 ? 0 : clock.Elapsed.TotalMilliseconds / test.Count,
             segmenter.Network.parameters().Sum(p => p.numel()), options, checkpoint, figures);
         RunResults.Write(settings.OutputDirectory, results);
-        settings.Log?.WriteLine($"[{VNetSegmenter.Method}] test Dice {mean:F3} ({string.Join(", ", results.PerClassDice.Select(c => $"{c.Class} {c.Dice:F3}"))}), {results.MsPerVolume:F0} ms/volume");
+        settings.Log?.WriteLine($"[{VNetSegmenter.Method}] test Dice {mean:F3} pooled, {perVolumeMean:F3} per volume ({string.Join(", ", results.PerClassDice.Select(c => $"{c.Class} {c.Dice:F3}"))}), {results.MsPerVolume:F0} ms/volume");
         foreach (var v in train.Concat(validation)) { v.Image.Dispose(); v.Labels.Dispose(); }
         return new VolumeSegmentationOutcome(result, segmenter, results);
     }

@@ -16,8 +16,8 @@ public sealed record TrainingVolume(string Id, Tensor Image, Tensor Labels);
 /// Trains V-Net with the <see cref="Trainer{TBatch}"/>: each step takes <see cref="VNetOptions.BatchSize"/> random
 /// patches of <see cref="VNetOptions.PatchSize"/>³ (optionally flipped along each axis) and minimises the soft Dice
 /// loss (<see cref="DiceLoss"/>, Milletari's squared form by default) plus an optional cross-entropy term. Validation
-/// segments each held-out volume whole with the sliding window and reports the hard Dice (mean over the foreground
-/// classes, <c>dice</c>, which picks the best checkpoint) and the loss.
+/// segments each held-out volume whole with the sliding window and reports the hard Dice (per class pooled over the
+/// volumes, then the mean over the foreground classes: <c>dice</c>, which picks the best checkpoint) and the loss.
 /// </summary>
 public sealed class VNetTraining : ITrainingTask<VolumeBatch>
 {
@@ -74,7 +74,7 @@ public sealed class VNetTraining : ITrainingTask<VolumeBatch>
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> Evaluate(IEnumerable<VolumeBatch> batches)
     {
-        var perClass = new List<double[]>();
+        (long[] Both, long[] Predicted, long[] Truth)? counts = null;
         double loss = 0;
         long n = 0;
         using var e = batches.GetEnumerator();
@@ -88,7 +88,8 @@ public sealed class VNetTraining : ITrainingTask<VolumeBatch>
                 var probs = VolumeSlidingWindow.Probabilities(x => Network.call(x), batch.Images[i], _options.PatchSize, _options.Overlap,
                     _options.GaussianBlending, _options.TilesPerBatch, _device);
                 var labels = batch.Labels[i];
-                perClass.Add(DiceScore.PerClass(probs.argmax(0), labels, Network.Classes));
+                var c = DiceScore.Counts(probs.argmax(0), labels, Network.Classes);
+                counts = counts is { } sum ? DiceScore.Add(sum, c) : c;
                 // the loss on the blended probabilities (their log as logits: softmax gives them back)
                 loss += Loss(probs.clamp_min(1e-8f).log().unsqueeze(0), labels.unsqueeze(0).to_type(ScalarType.Int64).cpu(), _options).item<float>();
                 n++;
@@ -96,8 +97,7 @@ public sealed class VNetTraining : ITrainingTask<VolumeBatch>
         }
         if (n == 0) return new Dictionary<string, double>();
         var metrics = new Dictionary<string, double> { ["loss"] = loss / n };
-        var foreground = Enumerable.Range(1, Network.Classes - 1).Select(c => DiceScore.MeanDefined(perClass.Select(d => d[c]))).ToList();
-        metrics["dice"] = DiceScore.MeanDefined(foreground);
+        metrics["dice"] = DiceScore.MeanDefined(DiceScore.FromCounts(counts!.Value).Skip(1));
         return metrics;
     }
 
