@@ -80,7 +80,8 @@ public sealed record ClassDice(string Class, double? Dice);
 /// <param name="Parameters">Trainable parameters of the network.</param>
 /// <param name="Settings">The V-Net options trained with.</param>
 /// <param name="Checkpoint">The model file that was scored (loaded back from the run folder).</param>
-/// <param name="Figures">PNGs: <c>slices.png</c> (image | truth | prediction per test volume).</param>
+/// <param name="Figures">PNGs: <c>slices.png</c> (image | truth | prediction per test volume, captioned with the volume's
+/// Dice averaged over the classes its truth holds).</param>
 public sealed record VolumeSegmentationResults(string Method, string Data, IReadOnlyList<string> ClassNames, int TrainVolumes, int ValidationVolumes,
     int TestVolumes, int Epochs, int PatchSize, double MeanDice, double PerVolumeDice, IReadOnlyList<ClassDice> PerClassDice, double TrainSeconds, double MsPerVolume,
     long Parameters, VNetOptions Settings, string Checkpoint, IReadOnlyList<string> Figures);
@@ -169,7 +170,8 @@ public static class VolumeSegmentationRun
             var dice = DiceScore.FromCounts(counts);
             perVolume.Add(counts);
             if (examples.Count < settings.Examples)
-                examples.Add((item.Id, v.Image.clone(), v.Labels.clone(), predicted.clone(), DiceScore.MeanDefined(dice.Skip(1))));
+                examples.Add((item.Id, v.Image.clone(), v.Labels.clone(), predicted.clone(),
+                    DiceScore.MeanDefined(Enumerable.Range(1, k - 1).Where(c => counts.Truth[c] > 0).Select(c => dice[c]))));
         }
         var perClass = DiceScore.FromCounts(pooled).Skip(1).ToList();
         double mean = DiceScore.MeanDefined(perClass);
