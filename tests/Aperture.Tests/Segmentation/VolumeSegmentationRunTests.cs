@@ -51,6 +51,17 @@ public class VolumeSegmentationRunTests
         using var scope = NewDisposeScope();
         var volume = new VolumeGenerator(99, Small).Generate(0).ImageTensor();
         Assert.True(again.Probabilities(volume).allclose(outcome.Segmenter.Probabilities(volume), 1e-5, 1e-6));
+        // a NIfTI file in, a label file out on the same grid and affine
+        string input = dir.File("in.nii.gz"), output = dir.File("out.nii.gz");
+        var affine = new double[,] { { -2, 0, 0, 10 }, { 0, 2, 0, -5 }, { 0, 0, 3, 1 }, { 0, 0, 0, 1 } };
+        Aperture.Data.Formats.NiftiFile.Write(input, volume, affine);
+        var voxels = again.SegmentFile(input, output);
+        Assert.Equal(16 * 16 * 16, voxels.Sum());
+        using var written = Aperture.Data.Formats.NiftiFile.Read(output);
+        Assert.Equal(ScalarType.Byte, written.Data.dtype);
+        Assert.True(written.Data.eq(again.Segment(volume)).all().item<bool>());
+        Assert.Equal(affine[0, 0], written.Affine[0, 0]);
+        Assert.Equal(affine[2, 3], written.Affine[2, 3]);
         // a wrong option name lists the options
         var e = Assert.Throws<ArgumentException>(() => VolumeSegmentationRun.Execute(settings with { Set = ["widht=3"] }, CPU));
         Assert.Contains("base_width", e.Message);

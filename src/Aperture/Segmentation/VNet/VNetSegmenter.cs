@@ -71,6 +71,23 @@ public sealed class VNetSegmenter
         return Probabilities(volume).argmax(0).to_type(ScalarType.Byte).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Segments a NIfTI volume file and writes the labels as NIfTI (<c>uint8</c>, 0 background) on the same grid, with
+    /// the input's affine, pixdim and codes — what <c>aperture segment VOLUME.nii.gz --model RUN</c> does.
+    /// </summary>
+    /// <param name="input">A <c>.nii</c> or <c>.nii.gz</c> volume (3-D, one channel).</param>
+    /// <param name="output">The label file to write (<c>.nii.gz</c> compresses).</param>
+    /// <returns>Voxels per class id 0..K−1.</returns>
+    /// <exception cref="InvalidDataException">The input is malformed (the message names it).</exception>
+    public long[] SegmentFile(string input, string output)
+    {
+        using var volume = Data.Formats.NiftiFile.Read(input);
+        using var labels = Segment(volume.Data);
+        Data.Formats.NiftiFile.Write(output, labels, volume.Header);
+        using var counts = bincount(labels.flatten().to_type(ScalarType.Int64), minlength: Network.Classes);
+        return counts.data<long>().ToArray();
+    }
+
     /// <summary>Loads a trained V-Net from a run folder or checkpoint.</summary>
     /// <exception cref="FileNotFoundException">No checkpoint there.</exception>
     /// <exception cref="InvalidDataException">Not a segmenter, not a V-Net, or a damaged file.</exception>
