@@ -19,7 +19,8 @@ public sealed record VolumeSegmentationSettings
     /// <summary>A folder of NIfTI image/label pairs (<see cref="VolumeDataset"/>), or null to generate synthetic volumes.</summary>
     public string? DataRoot { get; init; }
 
-    /// <summary>Volumes to generate when <see cref="DataRoot"/> is null (split 80/10/10).</summary>
+    /// <summary>Volumes to generate when <see cref="DataRoot"/> is null (split 80/10/10); the set in <c>data/</c> is reused
+    /// when it was generated with the same count, seed and generator options.</summary>
     public int Volumes { get; init; } = 60;
 
     /// <summary>Generator parameters when generating (defaults when null).</summary>
@@ -226,12 +227,30 @@ public static class VolumeSegmentationRun
     {
         if (settings.DataRoot is not null) return VolumeDataset.Open(settings.DataRoot);
         string root = Path.Combine(settings.OutputDirectory, "data");
-        if (!File.Exists(Path.Combine(root, VolumeDataset.IndexFile)))
+        if (!SameGeneration(Path.Combine(root, VolumeDataset.IndexFile), settings))
         {
             settings.Log?.WriteLine($"generating {settings.Volumes} volumes into {root}");
             VolumesWriter.Write(root, settings.Volumes, settings.Seed, settings.Generator);
         }
         return VolumeDataset.Open(root);
+    }
+
+    /// <summary>Whether a generated set's index records this run's count, seed and generator options (then a resumed or
+    /// repeated run reuses it; anything else regenerates).</summary>
+    private static bool SameGeneration(string index, VolumeSegmentationSettings settings)
+    {
+        if (!File.Exists(index)) return false;
+        try
+        {
+            var json = JsonNode.Parse(File.ReadAllText(index));
+            var options = JsonSerializer.SerializeToNode(settings.Generator ?? new VolumeOptions());
+            return json?["numTraining"]?.GetValue<int>() == settings.Volumes && json["generator"]?["seed"]?.GetValue<long>() == settings.Seed
+                && JsonNode.DeepEquals(json["generator"]?["options"], options);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return false;
+        }
     }
 
     private static List<TrainingVolume> LoadAll(VolumeDataset dataset, string split)

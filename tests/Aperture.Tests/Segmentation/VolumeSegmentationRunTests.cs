@@ -62,6 +62,12 @@ public class VolumeSegmentationRunTests
         Assert.True(written.Data.eq(again.Segment(volume)).all().item<bool>());
         Assert.Equal(affine[0, 0], written.Affine[0, 0]);
         Assert.Equal(affine[2, 3], written.Affine[2, 3]);
+        // resuming for one more epoch reuses the generated volumes (same count, seed and options) and continues the history
+        string index = Path.Combine(dir.Path, "data", VolumeDataset.IndexFile);
+        var stamp = File.GetLastWriteTimeUtc(index);
+        var resumed = VolumeSegmentationRun.Execute(settings with { Epochs = 5, Resume = true, Examples = 0 }, CPU);
+        Assert.Equal(5, resumed.Result.History.Count);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(index));
         // a wrong option name lists the options
         var e = Assert.Throws<ArgumentException>(() => VolumeSegmentationRun.Execute(settings with { Set = ["widht=3"] }, CPU));
         Assert.Contains("base_width", e.Message);
