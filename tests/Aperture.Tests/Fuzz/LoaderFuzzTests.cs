@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace Aperture.Tests.Fuzz;
 
 /// <summary>
-/// The loaders fuzzed: damaged copies of valid IDX, PNG, JPEG, VOC XML, COCO JSON and checkpoint files (see
+/// The loaders fuzzed: damaged copies of valid IDX, PNG, JPEG, VOC XML, COCO JSON, NIfTI-1 and checkpoint files (see
 /// <see cref="Mutator"/>) must each either load or throw <see cref="InvalidDataException"/> — the library's one error
 /// for bad data, which the CLI turns into one line and exit code 2. Anything else (an IndexOutOfRange, an
 /// OverflowException, a native abort) is a finding. CI runs <see cref="DefaultCases"/> cases per format; more on
@@ -92,6 +92,20 @@ public sealed class LoaderFuzzTests(ITestOutputHelper output) : IDisposable
             var coco = CocoFormat.Read(p);
             for (int i = 0; i < coco.Images.Count; i++) { coco.ClassMask(i); coco.InstanceMask(i); }
         });
+    }
+
+    [Fact]
+    public void DamagedNiftiVolumesLoadOrSayWhy()
+    {
+        string raw = _dir.File("valid.nii"), gz = _dir.File("valid.nii.gz");
+        using (var volume = randn([6, 5, 4]))
+        {
+            var affine = new double[,] { { 0.9, 0, 0, -10 }, { 0, 1.1, 0, 5 }, { 0, 0, 2.5, 0 }, { 0, 0, 0, 1 } };
+            NiftiFile.Write(raw, volume, affine);
+            NiftiFile.Write(gz, volume, affine);
+        }
+        Run("nii", File.ReadAllBytes(raw), text: false, p => NiftiFile.Read(p).Dispose());
+        Run("nii.gz", File.ReadAllBytes(gz), text: false, p => NiftiFile.Read(p).Dispose());
     }
 
     [Fact]
