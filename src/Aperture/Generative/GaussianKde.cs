@@ -66,7 +66,7 @@ public sealed class GaussianKde : nn.Module, IDensityModel
     public long Count => _train.shape[0];
 
     /// <summary>The bandwidth h.</summary>
-    public double Bandwidth => _bandwidth.item<double>();
+    public double Bandwidth => _bandwidth.ToDouble();
 
     /// <inheritdoc/>
     public DensityDataKind Data { get; }
@@ -139,7 +139,7 @@ public sealed class GaussianKde : nn.Module, IDensityModel
     public (double Best, IReadOnlyList<(double Bandwidth, double MeanLogLikelihood)> Scores) SelectBandwidth(Tensor validation, IReadOnlyList<double> grid)
     {
         var lls = LogLikelihood(validation, grid);
-        var scores = grid.Select((h, k) => (h, lls[k].mean().item<double>())).ToList();
+        var scores = grid.Select((h, k) => (h, lls[k].mean().ToDouble())).ToList();
         foreach (var t in lls) t.Dispose();
         var best = scores.Where(s => double.IsFinite(s.Item2)).DefaultIfEmpty(scores[0]).MaxBy(s => s.Item2);
         return (best.h, scores);

@@ -78,7 +78,7 @@ public sealed class ProbabilisticPca : nn.Module, IDensityModel
     public Tensor ExplainedVariance => _variances;
 
     /// <summary>The noise variance σ².</summary>
-    public double NoiseVariance => _noise.item<double>();
+    public double NoiseVariance => _noise.ToDouble();
 
     /// <summary>
     /// Fits the closed-form maximum-likelihood solution to <paramref name="x"/> <c>[N, D]</c> (N ≥ 2): eigendecomposition
@@ -99,7 +99,7 @@ public sealed class ProbabilisticPca : nn.Module, IDensityModel
         int d = Dimension, q = Components;
         var leading = values.narrow(0, d - q, q).flip(0);
         var axes = vectors.narrow(1, d - q, q).flip(1).t();
-        double noise = values.narrow(0, 0, d - q).clamp_min(0).mean().item<double>();
+        double noise = values.narrow(0, 0, d - q).clamp_min(0).mean().ToDouble();
         if (!(noise > 0))
             throw new ArgumentException($"the data have no variance outside {q} components (sigma^2 = {noise}); PPCA's density is then degenerate — use fewer components or dequantised data");
         _mean.copy_(mean);
@@ -131,7 +131,7 @@ public sealed class ProbabilisticPca : nn.Module, IDensityModel
         var w = Loadings();
         var m = w.t().mm(w) + eye(q, dtype: ScalarType.Float64).mul(s2);
         var chol = linalg.cholesky(m);
-        double logDetM = 2 * chol.diagonal().log().sum().item<double>();
+        double logDetM = 2 * chol.diagonal().log().sum().ToDouble();
         double logDetC = (d - q) * Math.Log(s2) + logDetM;
         double constant = -0.5 * (d * Math.Log(2 * Math.PI) + logDetC);
         var parts = new List<Tensor>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Aperture.Tests.Generative;

@@ -1,5 +1,6 @@
 using Aperture.Generative;
 using Xunit;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Aperture.Tests.Generative;
@@ -48,7 +49,7 @@ public class ProbabilisticPcaTests
         var diff = x.narrow(0, 0, 20) - model.Mean;
         var dense = (linalg.solve(c, diff.t()).t() * diff).sum(1).add(linalg.slogdet(c).Item2).add(9 * Math.Log(2 * Math.PI)).mul(-0.5);
         var ours = model.LogLikelihood(x.narrow(0, 0, 20));
-        Assert.True(ours.allclose(dense, rtol: 1e-10, atol: 1e-10), $"max difference {(ours - dense).abs().max().item<double>()}");
+        Assert.True(ours.allclose(dense, rtol: 1e-10, atol: 1e-10), $"max difference {(ours - dense).abs().max().ToDouble()}");
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public class ProbabilisticPcaTests
         var c = w.mm(w.t()) + eye(12, dtype: ScalarType.Float64).mul(model.NoiseVariance);
         var centred = s - s.mean([0L]);
         var sampleCov = centred.t().mm(centred).div(s.shape[0] - 1);
-        double relative = ((sampleCov - c).norm() / c.norm()).item<double>();
+        double relative = ((sampleCov - c).norm() / c.norm()).ToDouble();
         Assert.True(relative < 0.03, $"sample covariance is {relative:P1} away from W W^T + s2 I");
     }
 
@@ -77,11 +78,11 @@ public class ProbabilisticPcaTests
         var rr = model.Reconstruct(r).to_type(ScalarType.Float64);
         Assert.True(rr.allclose(r, rtol: 1e-4, atol: 1e-4));
         var residual = train - r;
-        Assert.True(residual.mm(model.PrincipalAxes.t()).abs().max().item<double>() < 1e-4);
+        Assert.True(residual.mm(model.PrincipalAxes.t()).abs().max().ToDouble() < 1e-4);
         // Keeping more components reconstructs better.
         var full = new ProbabilisticPca(12, 10).Fit(train);
-        Assert.True((train - full.Reconstruct(train).to_type(ScalarType.Float64)).square().mean().item<double>()
-            < residual.square().mean().item<double>());
+        Assert.True((train - full.Reconstruct(train).to_type(ScalarType.Float64)).square().mean().ToDouble()
+            < residual.square().mean().ToDouble());
     }
 
     [Fact]
