@@ -64,7 +64,9 @@ public static class DensityComparison
     /// <param name="settings">Shared settings; <see cref="DensitySettings.Model"/> and <see cref="DensitySettings.Assignments"/> are set per entry.</param>
     /// <param name="device">Where to train.</param>
     /// <param name="only">Labels or model names to run, or null for all.</param>
-    public static DensityTable Execute(DensitySettings settings, Device device, IReadOnlySet<string>? only = null)
+    /// <param name="load">Makes the data of a kind (e.g. from images already loaded), or null to load Fashion-MNIST as
+    /// <paramref name="settings"/> say; the comparison disposes what it returns.</param>
+    public static DensityTable Execute(DensitySettings settings, Device device, IReadOnlySet<string>? only = null, Func<DensityDataKind, DensityData>? load = null)
     {
         var entries = Entries.Where(e => only is null || only.Contains(e.Label) || only.Contains(e.Model)).ToList();
         foreach (var e in entries) (settings with { Model = e.Model, Assignments = e.Assignments }).Recipe(); // bad settings fail first
@@ -77,7 +79,7 @@ public static class DensityComparison
                 var s = settings with { Model = e.Model, Assignments = e.Assignments, OutputDirectory = Path.Combine(settings.OutputDirectory, Slug(e.Label)) };
                 var kind = DensityModels.Find(e.Model).DataKind(s.Recipe().Options);
                 if (!data.TryGetValue(kind, out var d))
-                    data[kind] = d = DensityData.Load(kind, settings.Seed, settings.Validation, settings.Limit, settings.TestLimit, settings.DataDirectory);
+                    data[kind] = d = load?.Invoke(kind) ?? DensityData.Load(kind, settings.Seed, settings.Validation, settings.Limit, settings.TestLimit, settings.DataDirectory);
                 var (fitted, results) = DensityRun.Execute(s, device, d);
                 fitted.Model.Dispose();
                 rows.Add(new DensityRow(e.Label, results, s.OutputDirectory));
