@@ -14,7 +14,7 @@ public sealed class DensityNetworkMethod : TrainableDensityMethod<DensityNetwork
     /// <inheritdoc/>
     public override DensityRecipe Recipe(RunBudget budget) => budget switch
     {
-        RunBudget.Quick => new(3, 256, 1e-3, new DensityNetworkOptions { TrainSamples = 256, EvalSamples = 2000 }),
+        RunBudget.Quick => new(2, 256, 1e-3, new DensityNetworkOptions { TrainSamples = 256, EvalSamples = 2000 }),
         RunBudget.Report => new(10, 256, 1e-3, new DensityNetworkOptions()),
         _ => new(15, 256, 1e-3, new DensityNetworkOptions()),
     };

@@ -14,7 +14,7 @@ public sealed class VaeMethod : TrainableDensityMethod<VaeOptions>
     /// <inheritdoc/>
     public override DensityRecipe Recipe(RunBudget budget) => budget switch
     {
-        RunBudget.Quick => new(3, 128, 1e-3, new VaeOptions { EvalSamples = 100 }),
+        RunBudget.Quick => new(2, 128, 1e-3, new VaeOptions { EvalSamples = 100 }),
         RunBudget.Report => new(20, 128, 1e-3, new VaeOptions { EvalSamples = 1000 }),
         _ => new(30, 128, 1e-3, new VaeOptions()),
     };

@@ -29,7 +29,7 @@ public static class DensityChapter
     public static DensityTable Add(HtmlReport report, LabeledImages train, LabeledImages test, bool quick, long seed, Device device, TextWriter log)
     {
         string dir = Path.Combine(report.Folder, "density");
-        int limit = quick ? 3000 : 0, testLimit = quick ? 300 : 2000, validation = quick ? 500 : 5000;
+        int limit = quick ? 2000 : 0, testLimit = quick ? 200 : 2000, validation = quick ? 500 : 5000;
         DensityData Load(DensityDataKind kind) => DensityData.From(train, test, kind, seed, Math.Min(validation, (int)train.Count / 10), limit, testLimit);
         var settings = new DensitySettings
         {
@@ -77,7 +77,7 @@ public static class DensityChapter
     {
         using var data = load(DensityDataKind.Dequantised);
         int[] dims = quick ? [2, 16, 128, 784] : [2, 8, 32, 128, 784];
-        int[] sizes = quick ? [100, 300, 1000, 2500] : [100, 1000, 10_000, 50_000];
+        int[] sizes = quick ? [100, 300, 1000] : [100, 1000, 10_000, 50_000];
         using var val = data.Validation.narrow(0, 0, Math.Min(quick ? 200 : 500, data.Validation.shape[0]));
         using var heldOut = data.Test.narrow(0, 0, Math.Min(quick ? 200 : 500, data.Test.shape[0]));
         var points = KdeDimensionStudy.Run(data.Train, val, heldOut, dims, sizes, log);
