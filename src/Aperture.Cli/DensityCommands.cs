@@ -125,18 +125,24 @@ internal static class DensityCommands
 
     private static Command Score()
     {
-        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG), made grey and resized to 28x28", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG), made grey and resized to 28x28", Arity = ArgumentArity.ZeroOrMore };
         var model = new Option<string>("--model", "-m") { Description = "A density model: the run folder of 'train density', or its checkpoint", Required = true };
+        var outliers = new Option<int>("--outliers") { Description = "Instead of images: score this many Fashion-MNIST test images against as many outliers (uniform noise, upside down, inverted, scene crops) and print the AUROC of each set", DefaultValueFactory = _ => 0 };
         var cmd = Cli.Command("score",
-            "Per-image log-likelihood under a trained density model, in nats and bits/dim (dequantised or binarised as the model was trained, with the fixed seed).",
+            "Per-image log-likelihood under a trained density model, in nats and bits/dim (dequantised or binarised as the model was trained, with the fixed seed); " +
+            "or, with --outliers N, how well the likelihood separates test images from outliers (AUROC).",
             "aperture score shirt.png noise.png --model runs/ppca");
-        cmd.Add(images); cmd.Add(model);
+        cmd.Add(images); cmd.Add(model); cmd.Add(outliers);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
+            var files = r.GetValue(images) ?? [];
+            int n = r.GetValue(outliers);
+            if (n < 0 || n > 10_000) throw new ArgumentException($"--outliers must be in [0, 10000] (got {n})");
+            if ((files.Length == 0) == (n == 0)) throw new ArgumentException("give image files to score, or --outliers N (not both)");
             var (density, card) = DensityModels.Load(r.GetValue(model)!, device);
             using var disposeModel = density;
-            var files = r.GetValue(images)!;
+            if (n > 0) return Outliers(r, density, card.Method, n);
             using var scope = NewDisposeScope();
             var batch = stack(files.Select(f => ToItem(ImageTensor.Read(f, grayscale: true), f)).ToArray());
             var x = DensityData.Prepare(batch, density.Data, r.GetValue(CommonOptions.Seed));
@@ -148,6 +154,21 @@ internal static class DensityCommands
             return 0;
         });
         return cmd;
+    }
+
+    private static int Outliers(ParseResult r, IDensityModel density, string method, int n)
+    {
+        using var test = Data.FashionMnist.Load(Data.DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+        using var inside = test.Images.narrow(0, 0, Math.Min(n, test.Count));
+        using var items = test.Subset(arange(0, inside.shape[0], dtype: ScalarType.Int64));
+        long seed = r.GetValue(CommonOptions.Seed);
+        var sets = OutlierStudy.Sets(inside, items, seed);
+        var scores = OutlierStudy.Score(density, inside, sets, seed);
+        foreach (var (_, t) in sets) t.Dispose();
+        if (r.GetValue(CommonOptions.Json)) Output.Json(new { model = method, test_images = inside.shape[0], source = test.Source, outliers = scores });
+        else Output.Table($"{method}: AUROC of log-likelihood, {inside.shape[0]} test images vs each outlier set (1 = separates, 0.5 = chance, < 0.5 = prefers outliers)",
+            ["outliers", "AUROC", "their mean nats"], scores.Select(s => (IReadOnlyList<string>)[s.Set, s.Auroc.ToString("F3", CultureInfo.InvariantCulture), F1(s.MeanLogLikelihood)]));
+        return 0;
     }
 
     /// <summary>A grey image <c>uint8 [1, H, W]</c> as a 28x28 item, resized by area averaging when it is another size.</summary>
