@@ -6,6 +6,7 @@ using Aperture.Bench;
 //   dotnet run -c Release --project bench/Aperture.Bench -- detection [--photos DIR] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- memory [epochs=50] [images per epoch=60000]
 //   dotnet run -c Release --project bench/Aperture.Bench -- big-images [--skip-full]
+//   dotnet run -c Release --project bench/Aperture.Bench -- density [--train N] [--test M] [--sklearn-queries K] [--steps S] [--no-peers]
 var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
@@ -13,6 +14,7 @@ var benches = new Dictionary<string, Func<string[], object>>
     ["memory"] = MemoryBench.Run,
     ["big-images"] = BigImageBench.Run,
     ["big-image-case"] = BigImageBench.RunCase,
+    ["density"] = DensityBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
 {
