@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Aperture.Core;
 using Aperture.Training;
 
@@ -18,32 +16,5 @@ public sealed record DetectorRecipe(int Epochs, OptimizerKind Optimizer, double 
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones) or a value of the wrong type.</exception>
     public DetectorRecipe With(IEnumerable<string> assignments)
-    {
-        var node = ModelCard.SettingsOf(Options);
-        foreach (string a in assignments)
-        {
-            int eq = a.IndexOf('=');
-            string key = eq > 0 ? a[..eq].Trim().Replace('-', '_') : throw new ArgumentException($"option '{a}' is not of the form name=value");
-            if (!node.ContainsKey(key))
-                throw new ArgumentException($"'{key}' is not an option of this method; its options: {string.Join(", ", node.Select(kv => $"{kv.Key} ({kv.Value?.ToJsonString()})"))}");
-            string value = a[(eq + 1)..].Trim();
-            try
-            {
-                node[key] = JsonNode.Parse(value);
-            }
-            catch (JsonException)
-            {
-                node[key] = JsonValue.Create(value);
-            }
-        }
-        var card = new ModelCard { Family = ModelFamily.Detector, Method = "", Settings = node };
-        try
-        {
-            return this with { Options = card.SettingsAs(Options.GetType()) };
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ArgumentException($"bad option value: {e.Message}");
-        }
-    }
+        => this with { Options = OptionAssignments.Apply(Options, assignments) };
 }
