@@ -4,10 +4,12 @@ using Aperture.Bench;
 // Speed and quality benchmarks; each prints one JSON object.
 //   dotnet run -c Release --project bench/Aperture.Bench -- train-throughput [repeats]
 //   dotnet run -c Release --project bench/Aperture.Bench -- detection [--photos DIR] [--no-peers]
+//   dotnet run -c Release --project bench/Aperture.Bench -- segmentation [--steps N] [--batch B] [--size S] [--models a,b] [--no-peers]
 var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
     ["detection"] = DetectionBench.Run,
+    ["segmentation"] = SegmentationBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
 {

@@ -25,6 +25,7 @@ public static class ReportTour
         ("classification", 8, 1),
         ("inside the network", 5, 1),
         ("detection", 7, 1),
+        ("segmentation", 8, 1),
     ];
 
     /// <summary>Runs the tour; returns the path of <c>index.html</c>.</summary>
@@ -55,6 +56,9 @@ public static class ReportTour
         chapters.Advance();
         Begin(2);
         DetectionChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        chapters.Advance();
+        Begin(3);
+        SegmentationChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
         chapters.Advance();
         chapters.Done();
         report.Preamble.Add($"The whole tour took {total.Elapsed.TotalSeconds:F0} s.");
