@@ -139,7 +139,7 @@ internal static class SegmentCommands
                 var found = new SegmentedImage(file, (int)image.shape[2], (int)image.shape[1], shares, maskPath, overlayPath, ms);
                 all.Add(found);
                 if (!json)
-                    Output.Table($"{file}: {found.Width}x{found.Height}, {card.Method}, {ms:F0} ms", ["class", "share of pixels"],
+                    Output.Table($"{Path.GetFileName(file)}: {found.Width}x{found.Height}, {card.Method}, {ms:F0} ms", ["class", "share of pixels"],
                         shares.OrderByDescending(kv => kv.Value).Select(kv => (IReadOnlyList<string>)[kv.Key, kv.Value.ToString("P1", CultureInfo.InvariantCulture)]));
                 if (!json && (overlayPath ?? maskPath) is not null) Output.Line($"wrote {string.Join(", ", new[] { overlayPath, maskPath }.Where(p => p is not null))}");
             }

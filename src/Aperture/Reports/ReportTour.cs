@@ -25,7 +25,7 @@ public static class ReportTour
         ("classification", 8, 1),
         ("inside the network", 5, 1),
         ("detection", 7, 1),
-        ("segmentation", 8, 1),
+        ("segmentation", 5, 1),
     ];
 
     /// <summary>Runs the tour; returns the path of <c>index.html</c>.</summary>

@@ -18,8 +18,8 @@ public static class Segmenters
             budget => budget switch
             {
                 RunBudget.Quick => new(1, OptimizerKind.Adam, 1e-3, 8, new PixelWindowOptions(), Scenes: QuickScenes),
-                RunBudget.Report => new(4, OptimizerKind.Adam, 1e-3, 8, new PixelWindowOptions()),
-                _ => new(6, OptimizerKind.Adam, 1e-3, 8, new PixelWindowOptions()),
+                RunBudget.Report => new(2, OptimizerKind.Adam, 1e-3, 8, new PixelWindowOptions(), Scenes: ReportScenes),
+                _ => new(4, OptimizerKind.Adam, 1e-3, 8, new PixelWindowOptions()),
             },
             (classes, options) => new PixelWindowNetwork(3, classes, (PixelWindowOptions)options)),
         new("fcn32s", "FCN-32s (Long, Shelhamer & Darrell 2015): VGG-style net made fully convolutional, scores at stride 32 upsampled 32x",
@@ -50,7 +50,7 @@ public static class Segmenters
             budget => budget switch
             {
                 RunBudget.Quick => new(1, OptimizerKind.Adam, 2e-3, 8, new UNetOptions { BaseWidth = 8 }, Scenes: QuickScenes),
-                RunBudget.Report => new(6, OptimizerKind.Adam, 2e-3, 8, new UNetOptions()),
+                RunBudget.Report => new(5, OptimizerKind.Adam, 2e-3, 8, new UNetOptions(), Scenes: ReportScenes),
                 _ => new(8, OptimizerKind.Adam, 2e-3, 8, new UNetOptions()),
             },
             (classes, options) => new UNetNetwork(classes, (UNetOptions)options)),
@@ -59,17 +59,20 @@ public static class Segmenters
     /// <summary>Scenes of the quick budget (every method's quick recipe uses the same, so the report generates them once).</summary>
     public const int QuickScenes = 200;
 
+    /// <summary>Scenes of the report budget (shared by every method, like <see cref="QuickScenes"/>).</summary>
+    public const int ReportScenes = 500;
+
     private static SegmenterRecipe Fcn(RunBudget budget, int stride, int epochs, double lr) => budget switch
     {
         RunBudget.Quick => new(1, OptimizerKind.Adam, lr, 8, new FcnOptions { OutputStride = stride }, Scenes: QuickScenes),
-        RunBudget.Report => new(Math.Max(1, epochs * 3 / 4), OptimizerKind.Adam, lr, 8, new FcnOptions { OutputStride = stride }),
+        RunBudget.Report => new(stride == 32 ? 5 : 2, OptimizerKind.Adam, lr, 8, new FcnOptions { OutputStride = stride }, Scenes: ReportScenes),
         _ => new(epochs, OptimizerKind.Adam, lr, 8, new FcnOptions { OutputStride = stride }),
     };
 
     private static SegmenterRecipe Dilated(RunBudget budget, bool context, int epochs, double lr) => budget switch
     {
         RunBudget.Quick => new(1, OptimizerKind.Adam, lr, 8, new DilatedOptions { ContextModule = context }, Scenes: QuickScenes),
-        RunBudget.Report => new(Math.Max(1, epochs * 3 / 4), OptimizerKind.Adam, lr, 8, new DilatedOptions { ContextModule = context }),
+        RunBudget.Report => new(context ? 2 : 5, OptimizerKind.Adam, lr, 8, new DilatedOptions { ContextModule = context }, Scenes: ReportScenes),
         _ => new(epochs, OptimizerKind.Adam, lr, 8, new DilatedOptions { ContextModule = context }),
     };
 

@@ -56,6 +56,23 @@ public class SegmentationRunTests
     }
 
     [Fact]
+    public void AStagedMethodStartsOnlyFromTheStageItNames()
+    {
+        set_num_threads(2);
+        using var dir = new TempDir();
+        using var data = SegmentationData.Load(Scenes(dir, 10));
+        var settings = new SegmentationSettings
+        {
+            Method = "unet", OutputDirectory = dir.File("unet"), Seed = 1, Budget = RunBudget.Quick, Progress = ProgressMode.Quiet, TensorBoard = false, Examples = 1,
+        };
+        SegmentationRun.Execute(settings, data, CPU).Dispose();
+        var fcn16s = Segmenters.Find("fcn16s");
+        Assert.Equal("fcn32s", fcn16s.StartsFrom);
+        var e = Assert.Throws<ArgumentException>(() => SegmentationRun.Execute(settings with { Method = "fcn16s", OutputDirectory = dir.File("fcn16s"), From = dir.File("unet") }, data, CPU));
+        Assert.Contains("holds a unet", e.Message);
+    }
+
+    [Fact]
     public void ABadMaskIsNamed()
     {
         using var dir = new TempDir();
