@@ -37,12 +37,13 @@ public static class SegmentationChapter
     /// <param name="seed">Seed of scenes and training.</param>
     /// <param name="device">Where to train.</param>
     /// <param name="log">Progress lines.</param>
+    /// <param name="scenes">Scenes to generate, or null for the budget's recipes' count.</param>
     public static IReadOnlyList<SegmenterReportRow> Add(HtmlReport report, LabeledImages trainItems, LabeledImages testItems, bool quick, long seed,
-        Device device, TextWriter log)
+        Device device, TextWriter log, int? scenes = null)
     {
         var budget = quick ? RunBudget.Quick : RunBudget.Report;
         string dir = Path.Combine(report.Folder, "segmentation");
-        int count = Segmenters.All.Max(m => m.Recipe(budget).Scenes);
+        int count = scenes ?? Segmenters.All.Max(m => m.Recipe(budget).Scenes);
         log.WriteLine($"[report] segmentation: {count} scenes");
         using (var progress = ProgressReporter.From(log))
         using (var task = progress.Start("scenes", count))
