@@ -98,6 +98,35 @@ public sealed class SegmentationData : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Median-frequency class weights (Eigen &amp; Fergus, ICCV 2015): <c>w_c = median_k f_k / f_c</c>, where f_c is the
+    /// number of pixels of class c divided by the number of pixels of the images that contain c; ignored pixels are not
+    /// counted, and a class absent from every image gets weight 1. Background, which covers most of a scene, gets a
+    /// weight below 1 and small objects one above it.
+    /// </summary>
+    /// <param name="images">Training images.</param>
+    /// <param name="classes">K, background included.</param>
+    /// <returns>Weights <c>[K]</c>.</returns>
+    public static float[] MedianFrequencyWeights(IReadOnlyList<SegmentationImage> images, int classes)
+    {
+        var pixels = new double[classes];
+        var present = new double[classes];
+        foreach (var im in images)
+        {
+            var counts = new long[classes];
+            long valid = 0;
+            foreach (byte v in im.MaskBytes())
+                if (v < classes) { counts[v]++; valid++; }
+            for (int c = 0; c < classes; c++)
+                if (counts[c] > 0) { pixels[c] += counts[c]; present[c] += valid; }
+        }
+        var freq = Enumerable.Range(0, classes).Select(c => present[c] > 0 ? pixels[c] / present[c] : double.NaN).ToArray();
+        var known = freq.Where(f => !double.IsNaN(f)).Order().ToArray();
+        if (known.Length == 0) return Enumerable.Repeat(1f, classes).ToArray();
+        double median = known.Length % 2 == 1 ? known[known.Length / 2] : (known[known.Length / 2 - 1] + known[known.Length / 2]) / 2;
+        return freq.Select(f => double.IsNaN(f) ? 1f : (float)(median / f)).ToArray();
+    }
+
     private static (float[] Mean, float[] Std) Statistics(IReadOnlyList<SegmentationImage> images)
     {
         if (images.Count == 0) throw new InvalidDataException("the training split holds no image");

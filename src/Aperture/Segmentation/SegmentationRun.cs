@@ -43,6 +43,10 @@ public sealed record SegmentationSettings
     /// <summary>Mirror half the training images each epoch.</summary>
     public bool Flip { get; init; } = true;
 
+    /// <summary>Weigh the loss by median-frequency class weights (<see cref="SegmentationData.MedianFrequencyWeights"/>)
+    /// instead of counting every pixel alike.</summary>
+    public bool BalanceClasses { get; init; }
+
     /// <summary>Boundary F1 tolerance in pixels.</summary>
     public double BoundaryTolerance { get; init; } = 2;
 
@@ -167,7 +171,9 @@ public static class SegmentationRun
         crop = Math.Max(m, crop / m * m);
 
         settings.Log?.WriteLine($"[{method.Name}] training for {training.Epochs} epochs on {data.Train.Count} images ({crop}x{crop} windows, batches of {batchSize})");
-        var task = new SegmentationTraining(network, data.Classes, training, data.Validation.Count > 0);
+        var weights = settings.BalanceClasses ? SegmentationData.MedianFrequencyWeights(data.Train, data.Classes) : null;
+        if (weights is not null) settings.Log?.WriteLine($"[{method.Name}] class weights {string.Join(" ", weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+        var task = new SegmentationTraining(network, data.Classes, training, data.Validation.Count > 0, weights);
         var trainer = new Trainer<Data.SampleBatch>(task, training);
         var result = trainer.Fit(
             epoch => SegmentationBatches.Epoch(data.Train, batchSize, crop, settings.Flip, data.Mean, data.Std, settings.Seed, epoch),

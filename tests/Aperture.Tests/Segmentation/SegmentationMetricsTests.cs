@@ -111,4 +111,18 @@ public class SegmentationMetricsTests
         var f = BoundaryF1.PerClass(truth, predicted, 6, 6, 2);
         Assert.True(double.IsNaN(f[1]));
     }
+
+    [Fact]
+    public void MedianFrequencyWeightsFollowEigenAndFergus()
+    {
+        // Image 1 (4 px): 3 background, 1 class 1. Image 2 (4 px): 2 background, 1 class 2, 1 ignored (3 counted).
+        // f0 = 5 / 7, f1 = 1 / 4, f2 = 1 / 3; class 3 absent → weight 1. Median of (1/4, 1/3, 5/7) = 1/3.
+        using var a = new SegmentationImage("a", "a.png", zeros(3, 2, 2, ScalarType.Byte), tensor(new byte[] { 0, 0, 0, 1 }, new long[] { 2, 2 }));
+        using var b = new SegmentationImage("b", "b.png", zeros(3, 2, 2, ScalarType.Byte), tensor(new byte[] { 0, 0, 2, 255 }, new long[] { 2, 2 }));
+        var w = SegmentationData.MedianFrequencyWeights([a, b], 4);
+        Assert.Equal((1.0 / 3) / (5.0 / 7), w[0], 5);
+        Assert.Equal((1.0 / 3) / (1.0 / 4), w[1], 5);
+        Assert.Equal(1.0, w[2], 5);
+        Assert.Equal(1f, w[3]);
+    }
 }
