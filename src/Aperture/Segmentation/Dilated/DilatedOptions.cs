@@ -30,7 +30,9 @@ public sealed record DilatedOptions
 
     /// <summary>
     /// Dilations of the context module's 3x3 layers, each followed by ReLU, before its final 1x1 layer: the basic module
-    /// of the paper's Table 1 is 1, 1, 2, 4, 8, 16, 1 (fields 3, 5, 9, 17, 33, 65, 67 on the stride-8 map).
+    /// of the paper's Table 1 is 1, 1, 2, 4, 8, 16, 1 (fields 3, 5, 9, 17, 33, 65, 67 on the stride-8 map). It was sized
+    /// for 64x64 maps (500-px VOC images); 128-px scenes give 16x16 maps, where the dilation-16 layer's outer taps always
+    /// fall in the zero padding (only its centre tap sees the map) — kept for fidelity; drop it for small inputs.
     /// </summary>
     public int[] ContextDilations { get; init; } = { 1, 1, 2, 4, 8, 16, 1 };
 
