@@ -11,6 +11,7 @@ CommonOptions.AddTo(root);
 DataCommands.AddTo(root);
 TrainCommands.AddTo(root);
 DetectCommands.AddTo(root);
+SegmentCommands.AddTo(root);
 EvalCommands.AddTo(root);
 ProposeCommand.AddTo(root);
 ReportCommand.AddTo(root);

@@ -55,22 +55,8 @@ public sealed class DetectionData : IDisposable
     /// <param name="fashionMnist">Fashion-MNIST folder, or null to search the usual places (training items for training scenes, test items for test scenes).</param>
     /// <param name="log">Progress lines, or null.</param>
     /// <returns><paramref name="dir"/>.</returns>
-    public static string Scenes(string dir, int count, long seed, string? fashionMnist, TextWriter? log = null)
-    {
-        if (File.Exists(Path.Combine(dir, "scenes.json")) && File.Exists(Path.Combine(dir, "ImageSets", "Main", "test.txt")))
-        {
-            log?.WriteLine($"scenes: reusing {dir}");
-            return dir;
-        }
-        using var trainItems = FashionMnist.Load(DatasetSplit.Train, fashionMnist);
-        using var testItems = FashionMnist.Load(DatasetSplit.Test, fashionMnist);
-        using var progress = ProgressReporter.From(log);
-        using var task = progress.Start("scenes", count);
-        var summary = ScenesWriter.Write(dir, trainItems, count, seed, new SceneOptions(), progress: ProgressReporter.Counting(task), testItems: testItems);
-        task.Dispose();
-        log?.WriteLine($"scenes: wrote {summary.Splits.Values.Sum()} scenes ({summary.Objects} objects) to {dir}");
-        return dir;
-    }
+    public static string Scenes(string dir, int count, long seed, string? fashionMnist, TextWriter? log = null) =>
+        ScenesWriter.Ensure(dir, count, seed, fashionMnist, log);
 
     /// <summary>Loads a dataset folder's splits into memory.</summary>
     /// <param name="root">VOC or COCO folder with a train and a test split (val optional).</param>

@@ -4,19 +4,6 @@ using static TorchSharp.torch;
 
 namespace Aperture.Detection;
 
-/// <summary>How much work a run is given: the CLI's default, the full report's, or the quick report's glimpse.</summary>
-public enum RunBudget
-{
-    /// <summary>What <c>aperture train detect</c> does unless told otherwise.</summary>
-    Default,
-
-    /// <summary>The full report: under its 20-minute budget with the other chapters.</summary>
-    Report,
-
-    /// <summary>The quick report: a minute or so, a glimpse rather than a figure.</summary>
-    Quick,
-}
-
 /// <summary>What a detector trains on.</summary>
 /// <param name="Train">Training images (with proposals attached when the method uses them).</param>
 /// <param name="Validation">Validation images (picks <c>best.ckpt</c>), or empty.</param>

@@ -1,5 +1,4 @@
 using Aperture.Core;
-using Aperture.Detection;
 using static TorchSharp.torch;
 
 namespace Aperture.Generative;

@@ -1,4 +1,4 @@
-using Aperture.Detection;
+using Aperture.Core;
 
 namespace Aperture.Generative;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Aperture.Core;
-using Aperture.Detection;
 using Aperture.Training;
 using TorchSharp;
 using static TorchSharp.torch;

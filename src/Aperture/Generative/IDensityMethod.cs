@@ -1,5 +1,4 @@
 using Aperture.Core;
-using Aperture.Detection;
 using Aperture.Training;
 using static TorchSharp.torch;
 

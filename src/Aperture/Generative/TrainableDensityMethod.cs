@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Aperture.Core;
-using Aperture.Detection;
 using Aperture.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -25,6 +25,7 @@ public static class ReportTour
         ("classification", 8, 1),
         ("inside the network", 5, 1),
         ("detection", 7, 1),
+        ("segmentation", 5, 1),
         ("density models", 6, 1),
     ];
 
@@ -58,6 +59,9 @@ public static class ReportTour
         DetectionChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
         chapters.Advance();
         Begin(3);
+        SegmentationChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        chapters.Advance();
+        Begin(4);
         DensityChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
         chapters.Advance();
         chapters.Done();

@@ -27,6 +27,34 @@ public sealed record SceneSetSummary(string Root, IReadOnlyDictionary<string, in
 public static class ScenesWriter
 {
     /// <summary>
+    /// The scene folder a training verb works on: writes <paramref name="count"/> generated scenes (VOC + COCO + masks,
+    /// 80/10/10 train/val/test; test scenes made only of Fashion-MNIST test items) into <paramref name="dir"/>, or reuses
+    /// those already there. Shared by detection and segmentation.
+    /// </summary>
+    /// <param name="dir">Dataset folder.</param>
+    /// <param name="count">Scenes in all.</param>
+    /// <param name="seed">Generator seed.</param>
+    /// <param name="fashionMnist">Fashion-MNIST folder, or null to search the usual places.</param>
+    /// <param name="log">Progress lines, or null.</param>
+    /// <returns><paramref name="dir"/>.</returns>
+    public static string Ensure(string dir, int count, long seed, string? fashionMnist, TextWriter? log = null)
+    {
+        if (File.Exists(Path.Combine(dir, "scenes.json")) && File.Exists(Path.Combine(dir, "ImageSets", "Main", "test.txt")))
+        {
+            log?.WriteLine($"scenes: reusing {dir}");
+            return dir;
+        }
+        using var trainItems = FashionMnist.Load(DatasetSplit.Train, fashionMnist);
+        using var testItems = FashionMnist.Load(DatasetSplit.Test, fashionMnist);
+        using var progress = ProgressReporter.From(log);
+        using var task = progress.Start("scenes", count);
+        var summary = Write(dir, trainItems, count, seed, new SceneOptions(), progress: ProgressReporter.Counting(task), testItems: testItems);
+        task.Dispose();
+        log?.WriteLine($"scenes: wrote {summary.Splits.Values.Sum()} scenes ({summary.Objects} objects) to {dir}");
+        return dir;
+    }
+
+    /// <summary>
     /// Generates <paramref name="count"/> scenes from <paramref name="items"/> with <paramref name="seed"/> and writes them
     /// (in parallel) under <paramref name="outDir"/>; every file is written atomically. The same arguments give identical files.
     /// </summary>
