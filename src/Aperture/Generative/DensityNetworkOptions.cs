@@ -1,7 +1,7 @@
 namespace Aperture.Generative;
 
 /// <summary>Settings of a <see cref="DensityNetwork"/>.</summary>
-public sealed record DensityNetworkOptions
+public sealed record DensityNetworkOptions : Core.IValidatable
 {
     /// <summary>Latent dimension L (MacKay's examples use 2).</summary>
     public int Latent { get; init; } = 2;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Aperture.Core;
 
 namespace Aperture.Generative;
@@ -17,33 +15,5 @@ public sealed record DensityRecipe(int Epochs, int BatchSize, double LearningRat
     /// as in the model card (e.g. <c>components=250</c>, <c>decoder=bernoulli</c>).
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones) or a value of the wrong type.</exception>
-    public DensityRecipe With(IEnumerable<string> assignments)
-    {
-        var node = ModelCard.SettingsOf(Options);
-        foreach (string a in assignments)
-        {
-            int eq = a.IndexOf('=');
-            string key = eq > 0 ? a[..eq].Trim().Replace('-', '_') : throw new ArgumentException($"option '{a}' is not of the form name=value");
-            if (!node.ContainsKey(key))
-                throw new ArgumentException($"'{key}' is not an option of this model; its options: {string.Join(", ", node.Select(kv => $"{kv.Key} ({kv.Value?.ToJsonString()})"))}");
-            string value = a[(eq + 1)..].Trim();
-            try
-            {
-                node[key] = JsonNode.Parse(value);
-            }
-            catch (JsonException)
-            {
-                node[key] = JsonValue.Create(value);
-            }
-        }
-        var card = new ModelCard { Family = ModelFamily.DensityModel, Method = "", Settings = node };
-        try
-        {
-            return this with { Options = card.SettingsAs(Options.GetType()) };
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ArgumentException($"bad option value: {e.Message}");
-        }
-    }
+    public DensityRecipe With(IEnumerable<string> assignments) => this with { Options = OptionAssignments.Apply(Options, assignments) };
 }

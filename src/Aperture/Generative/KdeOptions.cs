@@ -1,7 +1,7 @@
 namespace Aperture.Generative;
 
 /// <summary>Settings of <see cref="GaussianKde"/>.</summary>
-public sealed record KdeOptions
+public sealed record KdeOptions : Core.IValidatable
 {
     /// <summary>Bandwidth h; 0 chooses it by held-out log-likelihood over the grid.</summary>
     public double Bandwidth { get; init; }

@@ -1,7 +1,7 @@
 namespace Aperture.Generative;
 
 /// <summary>Settings of <see cref="ProbabilisticPca"/>.</summary>
-public sealed record PpcaOptions
+public sealed record PpcaOptions : Core.IValidatable
 {
     /// <summary>Principal components q (the lecture shows 60 and 250).</summary>
     public int Components { get; init; } = 60;

@@ -1,7 +1,7 @@
 namespace Aperture.Generative;
 
 /// <summary>Settings of a <see cref="VariationalAutoencoder"/> (defaults near Kingma &amp; Welling's MNIST models).</summary>
-public sealed record VaeOptions
+public sealed record VaeOptions : Core.IValidatable
 {
     /// <summary>Latent dimension L.</summary>
     public int Latent { get; init; } = 20;

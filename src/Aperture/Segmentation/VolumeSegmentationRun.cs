@@ -200,28 +200,8 @@ public static class VolumeSegmentationRun
 
     /// <summary>The options with some fields changed, each <c>name=value</c> with the snake_case name as in the model card.</summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists them) or a value of the wrong type.</exception>
-    public static VNetOptions With(VNetOptions options, IEnumerable<string> assignments)
-    {
-        var node = ModelCard.SettingsOf(options);
-        foreach (string a in assignments)
-        {
-            int eq = a.IndexOf('=');
-            string key = eq > 0 ? a[..eq].Trim().Replace('-', '_') : throw new ArgumentException($"option '{a}' is not of the form name=value");
-            if (!node.ContainsKey(key))
-                throw new ArgumentException($"'{key}' is not a V-Net option; its options: {string.Join(", ", node.Select(kv => $"{kv.Key} ({kv.Value?.ToJsonString()})"))}");
-            string value = a[(eq + 1)..].Trim();
-            try { node[key] = JsonNode.Parse(value); }
-            catch (JsonException) { node[key] = JsonValue.Create(value); }
-        }
-        try
-        {
-            return new ModelCard { Family = ModelFamily.Segmenter, Method = VNetSegmenter.Method, Settings = node }.SettingsAs<VNetOptions>();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ArgumentException($"bad V-Net option value: {e.Message}");
-        }
-    }
+    public static VNetOptions With(VNetOptions options, IEnumerable<string> assignments) =>
+        (VNetOptions)OptionAssignments.Apply(options, assignments);
 
     private static VolumeDataset OpenData(VolumeSegmentationSettings settings)
     {

@@ -5,7 +5,7 @@ namespace Aperture.Segmentation.Dilated;
 /// convolutions per stage, batch norm) that trains from scratch in a few minutes on two CPU cores on 128x128 scenes;
 /// the paper's front end is VGG-16 (2-2-3-3-3 convolutions, 4096-wide 7x7 fc6) from ImageNet weights.
 /// </summary>
-public sealed record DilatedOptions
+public sealed record DilatedOptions : Core.IValidatable
 {
     /// <summary>Channels of the five conv stages (only the first three end in pooling).</summary>
     public int[] Widths { get; init; } = { 16, 32, 64, 128, 128 };

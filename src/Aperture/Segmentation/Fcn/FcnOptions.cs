@@ -5,7 +5,7 @@ namespace Aperture.Segmentation.Fcn;
 /// trains from scratch in a few minutes on two CPU cores on 128x128 scenes; the paper's is VGG-16 (64 … 512, 2-2-3-3-3
 /// convolutions, no batch norm, ImageNet weights) with 4096-wide fc6/fc7.
 /// </summary>
-public sealed record FcnOptions
+public sealed record FcnOptions : Core.IValidatable
 {
     /// <summary>Output stride of the finest prediction: 32 (FCN-32s), 16 (FCN-16s, + pool4 skip) or 8 (FCN-8s, + pool3 skip).</summary>
     public int OutputStride { get; init; } = 32;

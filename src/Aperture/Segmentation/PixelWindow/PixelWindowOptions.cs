@@ -1,7 +1,7 @@
 namespace Aperture.Segmentation.PixelWindow;
 
 /// <summary>Settings of the per-pixel sliding-window classifier (<see cref="PixelWindowNetwork"/>).</summary>
-public sealed record PixelWindowOptions
+public sealed record PixelWindowOptions : Core.IValidatable
 {
     /// <summary>
     /// Window side w (odd: the labelled pixel is its centre). With n conv stages the window must tile exactly (no pixel

@@ -2,7 +2,7 @@ namespace Aperture.Segmentation.UNet;
 
 /// <summary>U-Net settings. The paper's network has depth 4 and base width 64 (64 … 1024 channels); the defaults here are
 /// a CPU-sized U-Net with the same shape.</summary>
-public sealed record UNetOptions
+public sealed record UNetOptions : Core.IValidatable
 {
     /// <summary>Number of 2x2 max-pool down-sampling steps (the paper: 4). Inputs are padded to multiples of 2^depth.</summary>
     public int Depth { get; init; } = 3;

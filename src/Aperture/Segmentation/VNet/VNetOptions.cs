@@ -19,7 +19,7 @@ public enum VolumeNormalization
 /// 3, 3 convolutions per encoder stage (the decoder mirrors them: 3, 3, 2, 1), 5x5x5 kernels, PReLU, no normalisation,
 /// no dropout; the run's recipe makes it smaller for a CPU.
 /// </summary>
-public sealed record VNetOptions
+public sealed record VNetOptions : Core.IValidatable
 {
     /// <summary>Channels of the first stage; stage l has BaseWidth·2^l (the paper: 16).</summary>
     public int BaseWidth { get; init; } = 16;
