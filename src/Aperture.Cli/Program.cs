@@ -15,5 +15,6 @@ EvalCommands.AddTo(root);
 ProposeCommand.AddTo(root);
 ReportCommand.AddTo(root);
 VisualizeCommands.AddTo(root);
+GanCommands.AddTo(root);
 
 return Cli.Run(root, args);
