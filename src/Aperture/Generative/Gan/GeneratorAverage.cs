@@ -24,7 +24,6 @@ public sealed class GeneratorAverage : nn.Module
         average = new DcganGenerator(options, classes);
         updates = zeros([], ScalarType.Int64);
         RegisterComponents();
-        register_buffer("updates", updates);
         average.load_state_dict(source.state_dict());
         foreach (var p in average.parameters()) p.requires_grad = false;
     }
