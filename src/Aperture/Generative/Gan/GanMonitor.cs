@@ -51,11 +51,11 @@ public sealed class GanMonitor
         if (count != _z.shape[0]) throw new InvalidOperationException("fixed-noise size mismatch");
         if (resumeAfter > 0 && File.Exists(HealthPath))
             _history.AddRange(File.ReadAllLines(HealthPath).Where(l => l.Length > 0)
-                .Select(l => JsonSerializer.Deserialize<GanEpochStats>(l, RunResults.Json)!).Where(s => s.Epoch <= resumeAfter));
+                .Select(l => JsonSerializer.Deserialize<GanEpochStats>(l, Compact)!).Where(s => s.Epoch <= resumeAfter));
         File.WriteAllLines(HealthPath, _history.Select(s => JsonSerializer.Serialize(s, Compact)));
     }
 
-    private static readonly JsonSerializerOptions Compact = new(RunResults.Json) { WriteIndented = false };
+    private static readonly JsonSerializerOptions Compact = new(RunResults.Json) { WriteIndented = false, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>The folder of the per-epoch grids.</summary>
     public string SamplesDirectory { get; }
