@@ -72,10 +72,15 @@ internal static class GanCommands
         var count = new Option<int>("--count", "-n") { Description = "Images to generate (a conditional GAN cycles through the classes)", DefaultValueFactory = _ => 64 };
         var interpolate = new Option<string?>("--interpolate") { Description = "Instead: latent interpolation, linear or spherical (8 rows of 10)" };
         var classes = new Option<bool>("--classes") { Description = "Instead (conditional GAN): one row per class, --count columns" };
+        var fid = new Option<string?>("--fid")
+        {
+            Description = "Instead: the Fréchet distance of --count samples to the Fashion-MNIST test set on the features of this classifier run " +
+                "('train classify'), with real-vs-real and a random-init generator for scale, and (conditional) how often the classifier names the conditioning class. Not comparable to Inception FID.",
+        };
         var cmd = Cli.Command("generate",
             "Draw images from a trained GAN into a PNG grid (samples.png in --out), or a latent interpolation, or one row per class.",
             "aperture generate --model runs/dcgan --count 64 --out runs/dcgan/generated");
-        cmd.Add(model); cmd.Add(count); cmd.Add(interpolate); cmd.Add(classes);
+        cmd.Add(model); cmd.Add(count); cmd.Add(interpolate); cmd.Add(classes); cmd.Add(fid);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
@@ -84,8 +89,24 @@ internal static class GanCommands
             string? mode = r.GetValue(interpolate)?.Trim().ToLowerInvariant();
             if (mode is not (null or "linear" or "spherical")) throw new ArgumentException($"--interpolate must be linear or spherical (got '{mode}')");
             var (sampler, card) = Gans.Load(r.GetValue(model)!, device);
-            string outDir = OutputFolder.Create(CommonOptions.OutDir(r, "generated"));
             long seed = r.GetValue(CommonOptions.Seed);
+            if (r.GetValue(fid) is string classifier)
+            {
+                using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
+                using var train = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
+                var q = SampleQuality.Measure(classifier, sampler, test, train, n, seed);
+                if (r.GetValue(CommonOptions.Json)) Output.Json(q);
+                else
+                {
+                    string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+                    Output.Table($"Fréchet distance on {q.Classifier} features ({q.Samples} samples vs {q.RealImages} test images; not Inception FID)",
+                        ["real vs real (floor)", card.Method, "random-init generator"], [[F(q.RealVsReal), F(q.Generator), F(q.RandomGenerator)]]);
+                    if (q.ConditioningAccuracy is double acc)
+                        Output.Line($"{q.Classifier} assigns {acc.ToString("P1", CultureInfo.InvariantCulture)} of the samples to their conditioning class");
+                }
+                return 0;
+            }
+            string outDir = OutputFolder.Create(CommonOptions.OutDir(r, "generated"));
             string path = mode is not null
                 ? sampler.WriteInterpolation(Path.Combine(outDir, $"interpolation-{mode}.png"), 8, 10, mode == "spherical", seed)
                 : r.GetValue(classes)
