@@ -27,7 +27,8 @@ public sealed record GanSettings
     /// <summary>Changes to the method's <see cref="GanOptions"/>, <c>name=value</c> (snake_case names).</summary>
     public IReadOnlyList<string> Set { get; init; } = [];
 
-    /// <summary>Continue from the run folder's last checkpoint (both networks, both optimizers, the moving average).</summary>
+    /// <summary>Continue from the run folder's last checkpoint (both networks, both optimizers, the moving average),
+    /// with the options stored in it when <see cref="Set"/> is empty.</summary>
     public bool Resume { get; init; }
 
     /// <summary>Train on at most this many images (0: all).</summary>
@@ -138,6 +139,17 @@ public static class GanRun
     {
         var (options, training) = settings.Plan();
         var method = Gans.Find(settings.Model);
+        string lastCheckpoint = Path.Combine(settings.OutputDirectory, "checkpoints", "last.ckpt");
+        if (settings.Resume && settings.Set.Count == 0 && File.Exists(lastCheckpoint))
+        {
+            // A resumed run continues with the options it was started with (batch size, stabilisers), not today's defaults.
+            var saved = ModelCard.Expect(lastCheckpoint, ModelFamily.Gan);
+            if (saved.Method != method.Name)
+                throw new ArgumentException($"--resume: {lastCheckpoint} holds a {saved.Method} run, not {method.Name}; use --model {saved.Method}");
+            options = saved.SettingsAs<GanOptions>();
+            options.Validate();
+            training = training with { LearningRate = options.LearningRate, Beta1 = options.Beta1 };
+        }
         var shape = train.Images.shape;
         if (shape.Length != 4 || shape[1] != 1 || shape[2] != 28 || shape[3] != 28)
             throw new InvalidDataException($"{train.Source}: the GANs generate 1x28x28 images, but the training images are [{string.Join(", ", shape)}]");
