@@ -30,7 +30,7 @@ internal static class GanCommands
 
         var cmd = Cli.Command("gan",
             "Train a GAN on Fashion-MNIST: DCGAN or the class-conditional GAN. Writes a fixed-noise sample grid per epoch (samples/), " +
-            "says plainly when training diverges or collapses, and ends with samples and latent interpolations. The run folder is the model.",
+            "says plainly when training diverges or collapses (and exits with 3), and ends with samples and latent interpolations. The run folder is the model.",
             "aperture train gan --model dcgan --epochs 5 --out runs/dcgan");
         foreach (var o in new Option[] { model, epochs, set, limit, resume }) cmd.Add(o);
         cmd.SetAction(r =>

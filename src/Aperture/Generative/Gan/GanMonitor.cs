@@ -42,13 +42,11 @@ public sealed class GanMonitor
         SamplesDirectory = OutputFolder.Create(Path.Combine(outputDirectory, "samples"));
         int k = task.Generator.Classes;
         _columns = 8;
-        int count = k > 0 ? 8 * k : 64;
         // Fixed noise; conditional: one row per class with the same 8 latents down the columns.
         var z = _sampler.Latents(8 * (k > 0 ? 1 : 8), seed);
         _z = (k > 0 ? z.repeat(k, 1) : z).DetachFromDisposeScope();
         _labels = k > 0 ? arange(k, ScalarType.Int64).repeat_interleave(8).DetachFromDisposeScope() : null;
         _realDiversity = GanHealth.Diversity(realImages);
-        if (count != _z.shape[0]) throw new InvalidOperationException("fixed-noise size mismatch");
         if (resumeAfter > 0 && File.Exists(HealthPath))
             _history.AddRange(File.ReadAllLines(HealthPath).Where(l => l.Length > 0)
                 .Select(l => JsonSerializer.Deserialize<GanEpochStats>(l, Compact)!).Where(s => s.Epoch <= resumeAfter));
