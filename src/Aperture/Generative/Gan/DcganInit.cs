@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Aperture.Generative.Gan;
 
 /// <summary>
-/// DCGAN's initialisation (Radford et al. 2016, section 4): every convolution, transposed convolution, linear and
+/// DCGAN's initialisation (Radford et al. 2016, section 4): every convolution, transposed convolution and linear
 /// weight from N(0, 0.02); batch-norm scales from N(1, 0.02); all biases 0. Deliberate difference: a conditional
 /// GAN's label embeddings keep nn.Embedding's N(0, 1) initialisation, so that the label starts as loud as z ~ N(0, I)
 /// and an image in [-1, 1] rather than 50 times quieter. Measured so far only over short runs (187 and 312 steps): with
