@@ -17,5 +17,6 @@ ProposeCommand.AddTo(root);
 ReportCommand.AddTo(root);
 VisualizeCommands.AddTo(root);
 DensityCommands.AddTo(root);
+GanCommands.AddTo(root);
 
 return Cli.Run(root, args);

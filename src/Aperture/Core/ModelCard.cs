@@ -153,6 +153,9 @@ public static class ModelFamily
     /// <summary>Density models (<c>aperture train density</c>).</summary>
     public const string DensityModel = "density";
 
+    /// <summary>Generative adversarial networks (<c>aperture train gan</c>).</summary>
+    public const string Gan = "gan";
+
     private static readonly Dictionary<string, (string Words, string Verbs)> Known = new()
     {
         [Classifier] = ("classifier", "'aperture eval', 'predict', 'cam' or 'visualize'"),
@@ -160,6 +163,7 @@ public static class ModelFamily
         [Localizer] = ("weakly supervised localizer", "'aperture localize'"),
         [Segmenter] = ("segmenter", "'aperture segment'"),
         [DensityModel] = ("density model", "'aperture score' or 'aperture sample'"),
+        [Gan] = ("generative adversarial network", "'aperture generate'"),
     };
 
     /// <summary>The family in words.</summary>
