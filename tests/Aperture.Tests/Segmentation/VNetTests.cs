@@ -50,7 +50,8 @@ public class VNetTests
         Assert.Contains("patch_size", Assert.Throws<ArgumentException>(() => (Tiny with { PatchSize = 10 }).Validate()).Message);
         Assert.Contains("dropout", Assert.Throws<ArgumentException>(() => (Tiny with { Dropout = 1 }).Validate()).Message);
         var e = Assert.Throws<ArgumentException>(() => VolumeSegmentationRun.With(Tiny, ["depth=x"]));
-        Assert.Contains("bad V-Net option value", e.Message);
+        Assert.Contains("depth=x", e.Message);
+        Assert.Contains(nameof(VNetOptions), e.Message);
         Assert.Equal(3, VolumeSegmentationRun.With(Tiny, ["depth=3", "convs_per_stage=[1,1,1,1]"]).Depth);
     }
 
