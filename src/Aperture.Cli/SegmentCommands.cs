@@ -40,7 +40,8 @@ internal static class SegmentCommands
         var crop = new Option<int>("--crop") { Description = "Training window side in pixels (0: the images' smaller side, at most 256)", DefaultValueFactory = _ => 0 };
         var set = new Option<string[]>("--set") { Description = "Change a model option, name=value, repeatable (e.g. --set base_width=32 --set depth=4); a wrong name lists them all", AllowMultipleArgumentsPerToken = true };
         var from = new Option<string?>("--from") { Description = "For a model trained in stages (fcn16s, fcn8s, context module): the run folder of the stage it starts from (default: train that stage first in <out>/stages/)" };
-        var balance = new Option<bool>("--balance-classes") { Description = "Weigh the loss by median-frequency class weights (Eigen & Fergus 2015), so background does not drown small objects" };
+        var schedule = new Option<string?>("--schedule") { Description = "constant, step or cosine (default: the recipe's)" };
+        var balance = new Option<bool?>("--balance-classes") { Description = "Weigh the loss by median-frequency class weights (Eigen & Fergus 2015), so background does not drown small objects (default: the recipe's; --balance-classes false turns it off)" };
         var tolerance = new Option<double>("--boundary-tolerance") { Description = "Boundary F1 distance tolerance in pixels", DefaultValueFactory = _ => 2 };
         var limitTrain = new Option<int>("--limit-train") { Description = "Use at most this many training images (0: all)", DefaultValueFactory = _ => 0 };
         var limitTest = new Option<int>("--limit-test") { Description = "Evaluate on at most this many test images (0: all)", DefaultValueFactory = _ => 0 };
@@ -49,7 +50,7 @@ internal static class SegmentCommands
         var cmd = Cli.Command("segment",
             "Train a semantic segmenter on generated scenes or a VOC/COCO dataset, then score it on the held-out split: pixel accuracy, mean accuracy, mean IU, frequency-weighted IU, boundary F1; figures of image | truth | prediction. The run folder is the model.",
             "aperture train segment --model unet --out runs/unet");
-        foreach (var o in new Option[] { model, dataRoot, format, scenes, epochs, lr, optimizer, batch, crop, set, from, balance, tolerance, limitTrain, limitTest, resume }) cmd.Add(o);
+        foreach (var o in new Option[] { model, dataRoot, format, scenes, epochs, lr, optimizer, schedule, batch, crop, set, from, balance, tolerance, limitTrain, limitTest, resume }) cmd.Add(o);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
@@ -68,7 +69,7 @@ internal static class SegmentCommands
             log?.WriteLine($"data: {root} ({data.Format}); {data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images; {data.ClassNames.Count} classes + background");
             using var outcome = SegmentationRun.Execute(new SegmentationSettings
             {
-                Method = m.Name, OutputDirectory = outDir, Seed = seed, Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr),
+                Method = m.Name, OutputDirectory = outDir, Seed = seed, Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr), Schedule = r.GetValue(schedule) is string sk ? TrainingOptions.ParseSchedule(sk) : null,
                 Optimizer = r.GetValue(optimizer) is string o ? TrainingOptions.ParseOptimizer(o) : null, BatchSize = r.GetValue(batch), Set = r.GetValue(set) ?? [],
                 Crop = r.GetValue(crop), From = r.GetValue(from), BoundaryTolerance = r.GetValue(tolerance), BalanceClasses = r.GetValue(balance), Resume = r.GetValue(resume), Progress = ProgressMode.Auto, Log = log,
             }, data, device);

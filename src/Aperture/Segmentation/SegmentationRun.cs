@@ -30,6 +30,9 @@ public sealed record SegmentationSettings
     /// <summary>Optimizer, or null for the recipe's.</summary>
     public OptimizerKind? Optimizer { get; init; }
 
+    /// <summary>Learning-rate schedule, or null for the recipe's.</summary>
+    public ScheduleKind? Schedule { get; init; }
+
     /// <summary>Images per batch, or null for the recipe's.</summary>
     public int? BatchSize { get; init; }
 
@@ -44,8 +47,8 @@ public sealed record SegmentationSettings
     public bool Flip { get; init; } = true;
 
     /// <summary>Weigh the loss by median-frequency class weights (<see cref="SegmentationData.MedianFrequencyWeights"/>)
-    /// instead of counting every pixel alike.</summary>
-    public bool BalanceClasses { get; init; }
+    /// instead of counting every pixel alike; null for the recipe's choice.</summary>
+    public bool? BalanceClasses { get; init; }
 
     /// <summary>Boundary F1 tolerance in pixels.</summary>
     public double BoundaryTolerance { get; init; } = 2;
@@ -144,6 +147,7 @@ public static class SegmentationRun
         var training = new TrainingOptions
         {
             Epochs = settings.Epochs ?? recipe.Epochs, Optimizer = settings.Optimizer ?? recipe.Optimizer, LearningRate = settings.LearningRate ?? recipe.LearningRate,
+            Schedule = settings.Schedule ?? recipe.Schedule,
             Seed = settings.Seed, OutputDirectory = settings.OutputDirectory, Resume = settings.Resume, Progress = settings.Progress, Log = settings.Log,
             TensorBoard = settings.TensorBoard, Card = Segmenters.Card(method.Name, data.ClassNames, data.Mean, data.Std, recipe.Options),
         };
@@ -171,7 +175,7 @@ public static class SegmentationRun
         crop = Math.Max(m, crop / m * m);
 
         settings.Log?.WriteLine($"[{method.Name}] training for {training.Epochs} epochs on {data.Train.Count} images ({crop}x{crop} windows, batches of {batchSize})");
-        var weights = settings.BalanceClasses ? SegmentationData.MedianFrequencyWeights(data.Train, data.Classes) : null;
+        var weights = (settings.BalanceClasses ?? recipe.BalanceClasses) ? SegmentationData.MedianFrequencyWeights(data.Train, data.Classes) : null;
         if (weights is not null) settings.Log?.WriteLine($"[{method.Name}] class weights {string.Join(" ", weights.Select(w => w.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
         var task = new SegmentationTraining(network, data.Classes, training, data.Validation.Count > 0, weights);
         var trainer = new Trainer<Data.SampleBatch>(task, training);
@@ -204,7 +208,7 @@ public static class SegmentationRun
     {
         string dir = Path.Combine(settings.OutputDirectory, "stages", previous);
         settings.Log?.WriteLine($"[{settings.Method}] training its first stage, {previous}, in {dir}");
-        using var stage = Execute(settings with { Method = previous, OutputDirectory = dir, Set = [], From = null, Epochs = null, LearningRate = null, Optimizer = null }, data, device);
+        using var stage = Execute(settings with { Method = previous, OutputDirectory = dir, Set = [], From = null, Epochs = null, LearningRate = null, Optimizer = null, Schedule = null }, data, device);
         return dir;
     }
 }

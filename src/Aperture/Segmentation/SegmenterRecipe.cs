@@ -10,7 +10,10 @@ namespace Aperture.Segmentation;
 /// <param name="BatchSize">Images per mini-batch.</param>
 /// <param name="Options">The method's options record (e.g. <c>UNetOptions</c>).</param>
 /// <param name="Scenes">Scenes generated when no dataset folder is given (80/10/10 train/val/test).</param>
-public sealed record SegmenterRecipe(int Epochs, OptimizerKind Optimizer, double LearningRate, int BatchSize, object Options, int Scenes = 1000)
+/// <param name="Schedule">Per-epoch learning-rate schedule.</param>
+/// <param name="BalanceClasses">Weigh the loss by median-frequency class weights (<see cref="SegmentationData.MedianFrequencyWeights"/>).</param>
+public sealed record SegmenterRecipe(int Epochs, OptimizerKind Optimizer, double LearningRate, int BatchSize, object Options, int Scenes = 1000,
+    ScheduleKind Schedule = ScheduleKind.Constant, bool BalanceClasses = false)
 {
     /// <summary>The recipe with some of the method's options changed, each <c>name=value</c> with the option's snake_case name.</summary>
     /// <exception cref="ArgumentException">An unknown name (the message lists the known ones) or a value of the wrong type.</exception>
