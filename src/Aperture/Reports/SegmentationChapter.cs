@@ -71,7 +71,8 @@ public static class SegmentationChapter
             var chapter = report.AddChapter("Semantic segmentation: per-pixel windows, FCN, dilated context, U-Net");
             chapter.Paragraph($"{data.Train.Count} training, {data.Validation.Count} validation and {data.Test.Count} held-out scenes (128x128, Fashion-MNIST items on "
                 + "clutter; held-out scenes use only test-set items); 11 classes (background + 10). Every model is trained from scratch with pixel-wise softmax "
-                + "cross-entropy; methods trained in stages (FCN-16s from FCN-32s, FCN-8s from FCN-16s, the context module on the dilated front end) start from "
+                + "cross-entropy weighted by median-frequency class balancing (as the U-Net paper weighs by class frequency; the FCN paper did not, starting "
+                + "from ImageNet VGG-16) and a cosine learning-rate schedule; methods trained in stages (FCN-16s from FCN-32s, FCN-8s from FCN-16s, the context module on the dilated front end) start from "
                 + "the run above them, as in the papers. Scores on the held-out scenes: pixel accuracy, mean class accuracy, mean IU and frequency-weighted IU "
                 + $"(the FCN paper's four), and boundary F1 (Csurka et al. 2013, tolerance {rows[0].Results.BoundaryTolerance:0.#} px), which looks at contours only. "
                 + "The receptive field is that of one output score, in pixels."
