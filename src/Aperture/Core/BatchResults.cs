@@ -28,7 +28,7 @@ public sealed class BatchResults
     /// <param name="name">The results' name: <c>NAME.json</c>, <c>NAME.shard-i-of-N.json</c>.</param>
     /// <param name="manifest">All inputs, sorted (<see cref="ImageManifest.Build"/>).</param>
     /// <param name="shard">This process's part (<see cref="Shard.Whole"/> for all).</param>
-    /// <param name="options">The options that decide the results (name → value as JSON), compared by merge.</param>
+    /// <param name="options">The options that decide the results (name → value as JSON text), compared by merge.</param>
     /// <param name="timingFields">Result properties (snake_case) that are timings: moved to <c>NAME.timings.json</c>.</param>
     public BatchResults(string verb, string name, IReadOnlyList<string> manifest, Shard shard, IReadOnlyDictionary<string, string?> options, params string[] timingFields)
     {
@@ -111,7 +111,7 @@ public sealed class BatchResults
             items.Add(new JsonObject { ["index"] = positions[k], ["image"] = Manifest[positions[k]], ["result"] = result, ["timing"] = timing });
         }
         var options = new JsonObject();
-        foreach (var (key, value) in Options.OrderBy(kv => kv.Key, StringComparer.Ordinal)) options[key] = value;
+        foreach (var (key, value) in Options.OrderBy(kv => kv.Key, StringComparer.Ordinal)) options[key] = value is null ? null : JsonNode.Parse(value);
         return new JsonObject
         {
             ["format"] = Format,

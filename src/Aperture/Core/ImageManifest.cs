@@ -18,8 +18,8 @@ public static class ImageManifest
     /// <param name="arguments">Files or folders.</param>
     /// <param name="listFile">A text file naming one input per line (blank lines and lines starting with <c>#</c> are skipped), or null.</param>
     /// <param name="extensions">What a folder is searched for (lower case, with the dot; default <see cref="ImageExtensions"/>).</param>
-    /// <param name="skipFolder">A folder whose files are never taken from a folder argument (the output folder, so that
-    /// a shard started late does not see the PNGs an earlier shard wrote), or null.</param>
+    /// <param name="skipFolder">A folder whose files are not taken from a folder argument that contains it (the output
+    /// folder, so that a shard started late does not see the PNGs an earlier shard wrote there), or null.</param>
     /// <returns>The inputs, sorted by ordinal path, each once.</returns>
     /// <exception cref="ArgumentException">A path that is neither a file nor a folder, or no input at all.</exception>
     /// <exception cref="FileNotFoundException">The list file does not exist.</exception>
@@ -50,6 +50,14 @@ public static class ImageManifest
     public static string Sha256(IReadOnlyList<string> manifest) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', manifest))));
 
+    /// <summary>True when <paramref name="file"/> lies in <paramref name="skip"/> and that folder lies strictly inside the searched <paramref name="folder"/>.</summary>
+    private static bool Beneath(string file, string? skip, string folder)
+    {
+        if (skip is null) return false;
+        string searched = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+        return skip.Length > searched.Length && skip.StartsWith(searched, StringComparison.Ordinal) && Path.GetFullPath(file).StartsWith(skip, StringComparison.Ordinal);
+    }
+
     private static void Add(string path, List<string> found, IReadOnlyList<string> extensions, string? listFile, string? skip)
     {
         if (File.Exists(path))
@@ -61,7 +69,7 @@ public static class ImageManifest
         {
             found.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
                 .Where(f => extensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
-                .Where(f => skip is null || !Path.GetFullPath(f).StartsWith(skip, StringComparison.Ordinal)));
+                .Where(f => !Beneath(f, skip, path)));
             return;
         }
         throw new ArgumentException(listFile is null ? $"{path}: no such file or folder" : $"{path} (listed in {listFile}): no such file or folder");

@@ -103,16 +103,16 @@ public static partial class ShardMerge
 
     private static void SameBatch(ShardFile head, ShardFile s)
     {
-        if (s.Verb != head.Verb) throw Mismatch(s, head, $"was written by '{s.Verb}'", $"by '{head.Verb}'");
+        if (s.Verb != head.Verb) throw Mismatch(s, head, $"was written by '{s.Verb}'", $"by '{head.Verb}'", "merge shards of one verb");
         foreach (string key in head.Options.Select(kv => kv.Key).Union(s.Options.Select(kv => kv.Key)).Order(StringComparer.Ordinal))
         {
             string mine = s.Options[key]?.ToJsonString() ?? "(not set)", theirs = head.Options[key]?.ToJsonString() ?? "(not set)";
-            if (mine != theirs) throw Mismatch(s, head, $"has {key} {mine}", $"has {theirs}; run every shard with the same options");
+            if (mine != theirs) throw Mismatch(s, head, $"has {key} {mine}", $"has {theirs}", "run every shard with the same options");
         }
         if (s.Images != head.Images || s.ManifestSha256 != head.ManifestSha256)
             throw Mismatch(s, head, $"was run over {s.Images} inputs (manifest {s.ManifestSha256[..Math.Min(12, s.ManifestSha256.Length)]})",
-                $"over {head.Images} (manifest {head.ManifestSha256[..Math.Min(12, head.ManifestSha256.Length)]}); give every shard the same images, folders or --list");
-        if (!s.TimingFields.SequenceEqual(head.TimingFields)) throw Mismatch(s, head, "records other timing fields", "(another version of aperture?)");
+                $"over {head.Images} (manifest {head.ManifestSha256[..Math.Min(12, head.ManifestSha256.Length)]})", "give every shard the same images, folders or --list");
+        if (!s.TimingFields.SequenceEqual(head.TimingFields)) throw Mismatch(s, head, "records other timing fields", "does not", "run every shard with the same version of aperture");
     }
 
     private static void OwnItems(ShardFile s)
@@ -128,6 +128,6 @@ public static partial class ShardMerge
         }
     }
 
-    private static InvalidDataException Mismatch(ShardFile s, ShardFile head, string mine, string theirs) =>
-        new($"{s.Path}: {mine}, but {head.Path} {theirs}; it is not a shard of the same batch");
+    private static InvalidDataException Mismatch(ShardFile s, ShardFile head, string mine, string theirs, string advice) =>
+        new($"{s.Path}: {mine}, but {head.Path} {theirs}: not a shard of the same batch; {advice}");
 }
