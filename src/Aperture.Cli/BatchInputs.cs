@@ -10,7 +10,10 @@ namespace Aperture.Cli;
 /// </summary>
 internal sealed class BatchInputs
 {
-    /// <summary>Options that change how, not what, a verb computes; merge does not compare them.</summary>
+    /// <summary>
+    /// Options that do not change the results (or, for <c>--threads</c> and <c>--device</c>, are recorded by their
+    /// effective value instead); merge does not compare them.
+    /// </summary>
     private static readonly HashSet<string> NotCompared = ["--shard", "--list", "--threads", "--device", "--verbose", "--json", "--data"];
 
     private readonly Argument<string[]> images;
@@ -53,10 +56,18 @@ internal sealed class BatchInputs
     public static string? WriteToOut(ParseResult r, BatchResults batch) =>
         r.GetValue(CommonOptions.Out) is { Length: > 0 } outDir ? batch.Write(outDir) : null;
 
-    /// <summary>The verb's own options plus <c>--out</c> and <c>--seed</c>, each as JSON, except those in <see cref="NotCompared"/>.</summary>
+    /// <summary>
+    /// The verb's own options plus <c>--out</c> and <c>--seed</c>, each as JSON, except those in <see cref="NotCompared"/>;
+    /// and the libtorch thread count and device in effect, since float sums (a convolution's, a matrix product's) can
+    /// differ in their last bits between thread counts and devices.
+    /// </summary>
     private static Dictionary<string, string?> Options(ParseResult r)
     {
-        var options = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var options = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["libtorch threads"] = TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["device"] = JsonSerializer.Serialize(Torch.ParseDevice(r.GetValue(CommonOptions.Device) ?? "auto").ToString()),
+        };
         foreach (var o in r.CommandResult.Command.Options.Append(CommonOptions.Out).Append(CommonOptions.Seed))
             if (!NotCompared.Contains(o.Name) && o is not System.CommandLine.Help.HelpOption)
                 options[o.Name] = JsonSerializer.Serialize(r.GetResult(o)?.GetValueOrDefault<object>());

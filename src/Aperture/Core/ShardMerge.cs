@@ -107,7 +107,8 @@ public static partial class ShardMerge
         foreach (string key in head.Options.Select(kv => kv.Key).Union(s.Options.Select(kv => kv.Key)).Order(StringComparer.Ordinal))
         {
             string mine = s.Options[key]?.ToJsonString() ?? "(not set)", theirs = head.Options[key]?.ToJsonString() ?? "(not set)";
-            if (mine != theirs) throw Mismatch(s, head, $"has {key} {mine}", $"has {theirs}", "run every shard with the same options");
+            if (mine != theirs) throw Mismatch(s, head, $"has {key} {mine}", $"has {theirs}",
+                "run every shard with the same options, --threads and --device (float sums can differ in their last bits between thread counts and devices)");
         }
         if (s.Images != head.Images || s.ManifestSha256 != head.ManifestSha256)
             throw Mismatch(s, head, $"was run over {s.Images} inputs (manifest {s.ManifestSha256[..Math.Min(12, s.ManifestSha256.Length)]})",
