@@ -15,53 +15,45 @@ namespace Aperture.Core;
 /// process byte for byte by construction, given results that do not depend on the process.
 /// </para>
 /// </summary>
-public sealed class BatchResults
+/// <param name="verb">The verb (<c>propose</c>, …): recorded so that merge refuses to join different verbs.</param>
+/// <param name="name">The results' name: <c>NAME.json</c>, <c>NAME.shard-i-of-N.json</c>.</param>
+/// <param name="manifest">All inputs, sorted (<see cref="ImageManifest.Build"/>).</param>
+/// <param name="shard">This process's part (<see cref="Shard.Whole"/> for all).</param>
+/// <param name="options">The options that decide the results (name → value as JSON text), compared by merge.</param>
+/// <param name="timingFields">Result properties (snake_case) that are timings: moved to <c>NAME.timings.json</c>.</param>
+public sealed class BatchResults(string verb, string name, IReadOnlyList<string> manifest, Shard shard, IReadOnlyDictionary<string, string?> options,
+    params string[] timingFields)
 {
     /// <summary>The format tag of a shard file.</summary>
     public const string Format = "aperture-shard-1";
 
     private readonly List<object> results = [];
-    private readonly IReadOnlyList<int> positions;
-
-    /// <summary>Plans a batch.</summary>
-    /// <param name="verb">The verb (<c>propose</c>, …): recorded so that merge refuses to join different verbs.</param>
-    /// <param name="name">The results' name: <c>NAME.json</c>, <c>NAME.shard-i-of-N.json</c>.</param>
-    /// <param name="manifest">All inputs, sorted (<see cref="ImageManifest.Build"/>).</param>
-    /// <param name="shard">This process's part (<see cref="Shard.Whole"/> for all).</param>
-    /// <param name="options">The options that decide the results (name → value as JSON text), compared by merge.</param>
-    /// <param name="timingFields">Result properties (snake_case) that are timings: moved to <c>NAME.timings.json</c>.</param>
-    public BatchResults(string verb, string name, IReadOnlyList<string> manifest, Shard shard, IReadOnlyDictionary<string, string?> options, params string[] timingFields)
-    {
-        if (shard.Count < 1 || shard.Index < 0 || shard.Index >= shard.Count) throw new ArgumentException($"shard {shard} is not i/N with 0 <= i < N");
-        Verb = verb;
-        Name = name;
-        Manifest = manifest;
-        Shard = shard;
-        Options = options;
-        TimingFields = timingFields;
-        positions = shard.Positions(manifest.Count).ToList();
-    }
+    private readonly IReadOnlyList<int> positions = shard.Count >= 1 && shard.Index >= 0 && shard.Index < shard.Count
+        ? shard.Positions(manifest.Count).ToList()
+        : throw new ArgumentException($"shard {shard} is not i/N with 0 <= i < N");
 
     /// <summary>The verb.</summary>
-    public string Verb { get; }
+    public string Verb { get; } = verb;
 
     /// <summary>The results' name.</summary>
-    public string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>All inputs, sorted.</summary>
-    public IReadOnlyList<string> Manifest { get; }
+    public IReadOnlyList<string> Manifest { get; } = manifest;
 
     /// <summary>This process's part.</summary>
-    public Shard Shard { get; }
+    public Shard Shard { get; } = shard;
 
     /// <summary>The options recorded in a shard file's header.</summary>
-    public IReadOnlyDictionary<string, string?> Options { get; }
+    public IReadOnlyDictionary<string, string?> Options { get; } = options;
 
     /// <summary>Result properties moved to the timings file.</summary>
-    public IReadOnlyList<string> TimingFields { get; }
+    public IReadOnlyList<string> TimingFields { get; } = timingFields;
 
     /// <summary>The inputs this process handles, in manifest order: call <see cref="Add"/> once for each, in this order.</summary>
-    public IReadOnlyList<string> Images => positions.Select(p => Manifest[p]).ToList();
+    public IReadOnlyList<string> Images => images ??= positions.Select(p => Manifest[p]).ToList();
+
+    private IReadOnlyList<string>? images;
 
     /// <summary>The results added so far.</summary>
     public int Count => results.Count;
