@@ -1,6 +1,7 @@
 using Aperture.Classification;
 using Aperture.Core;
 using Aperture.Data;
+using Aperture.Data.Scenes;
 using Aperture.Detection;
 using Aperture.Imaging;
 using Aperture.Tests.Data;
@@ -13,7 +14,7 @@ namespace Aperture.Tests.Core;
 /// Issue 11's claim for <c>--shard i/N</c>: a verb run as 4 shards (each a fresh manifest, as separate processes build
 /// it, in any order) and merged writes the same results file, byte for byte, as one process. The per-image work is
 /// what the CLI verbs call (<see cref="ImageProposals.Run"/> for <c>propose</c>, <see cref="ClassifierEvaluation.TopK"/>
-/// for <c>predict</c>); <see cref="BatchResults"/> and <see cref="ShardMerge"/> are the verbs' own writer and merge.
+/// for <c>predict</c>, <see cref="ImageDetection.Run(IObjectDetector, IProposalSource?, string, double, string?, int)"/> for <c>detect</c>); <see cref="BatchResults"/> and <see cref="ShardMerge"/> are the verbs' own writer and merge.
 /// </summary>
 public sealed class ShardedVerbTests
 {
@@ -91,5 +92,35 @@ public sealed class ShardedVerbTests
         Assert.Equal(whole, merged);
         Assert.Contains("\"probability\"", System.Text.Encoding.UTF8.GetString(merged));
         Assert.False(File.Exists(Path.Combine(dir.File("out"), "predictions.timings.json")), "predict records no timings");
+    }
+
+    [Fact]
+    public void DetectWithATrainedFastRcnnAsFourShardsMergedIsByteForByteOneProcess()
+    {
+        set_num_threads(2);
+        using var dir = new TempDir();
+        string scenes = dir.File("scenes");
+        using (var items = FashionMnist.Load(DatasetSplit.Test))
+            ScenesWriter.Write(scenes, items, 30, 4, new SceneOptions { Width = 96, Height = 96, MaxItems = 2 }, new SceneSplits(0.6, 0.2, 0.2));
+        using var data = DetectionData.Load(scenes, limitValidation: 6);
+        var proposals = new SelectiveSearchProposals(SelectiveSearchMode.Single, 100, 1);
+        data.AttachProposals(proposals, dir.File("proposals"), null);
+        var outcome = DetectionRun.Execute(new DetectionSettings
+        {
+            Method = "fast-rcnn", OutputDirectory = dir.File("run"), Seed = 1, Budget = RunBudget.Quick, Epochs = 1, Set = ["hidden_size=32"],
+            Progress = ProgressMode.Quiet, TensorBoard = false, Examples = 1,
+        }, data, CPU);
+        string images = dir.File("images");
+        Directory.CreateDirectory(images);
+        foreach (string f in Directory.GetFiles(Path.Combine(scenes, "JPEGImages")).Order(StringComparer.Ordinal).Take(6))
+            File.Copy(f, Path.Combine(images, Path.GetFileName(f)));
+
+        string outDir = dir.File("out");
+        var (whole, merged) = WholeAndMerged(images, outDir, "detect", "detections",
+            _ => image => ImageDetection.Run(outcome.Detector, proposals, image, 0.0, Path.Combine(outDir, Path.GetFileNameWithoutExtension(image) + "-detections.png")),
+            "proposal_ms", "detect_ms");
+        Assert.Equal(whole, merged);
+        Assert.Contains("\"score\"", System.Text.Encoding.UTF8.GetString(merged));
+        Assert.DoesNotContain("detect_ms", System.Text.Encoding.UTF8.GetString(merged));
     }
 }
