@@ -57,6 +57,14 @@ internal sealed class BatchInputs
         r.GetValue(CommonOptions.Out) is { Length: > 0 } outDir ? batch.Write(outDir) : null;
 
     /// <summary>
+    /// The line that says what <paramref name="batch"/> wrote to <paramref name="file"/>; for a shard, also how many
+    /// inputs it took and the merge to run once all N are written.
+    /// </summary>
+    public static string Describe(BatchResults batch, string file) => batch.Shard.IsWhole
+        ? $"{batch.Name}: {file}"
+        : $"shard {batch.Shard} of {batch.Name} ({batch.Images.Count} of {batch.Manifest.Count} inputs): {file}; once all {batch.Shard.Count} are written: aperture merge {Path.GetDirectoryName(file)}";
+
+    /// <summary>
     /// The verb's own options plus <c>--out</c> and <c>--seed</c>, each as JSON, except those in <see cref="NotCompared"/>;
     /// and the libtorch thread count and device in effect, since float sums (a convolution's, a matrix product's) can
     /// differ in their last bits between thread counts and devices.

@@ -151,7 +151,7 @@ internal static class DetectCommands
             if (json) Output.Json(all);
             else if (files.Count > 1)
                 Output.Line($"{all.Sum(a => a.Detections.Count)} objects in {files.Count} images{(r.GetValue(draw) is string d ? $", drawn next to {d}" : "")} (--verbose lists them)");
-            if (!json && written is not null) Output.Line($"detections: {written}");
+            if (!json && written is not null) Output.Line(BatchInputs.Describe(batch, written));
             return 0;
         });
         return cmd;

@@ -86,7 +86,7 @@ internal static class EvalCommands
             }
             string? written = BatchInputs.WriteToOut(r, batch);
             if (json) Output.Json(results);
-            else if (written is not null) Output.Line($"predictions: {written}");
+            else if (written is not null) Output.Line(BatchInputs.Describe(batch, written));
             return 0;
         });
         return cmd;

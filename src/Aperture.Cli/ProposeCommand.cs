@@ -50,7 +50,7 @@ internal static class ProposeCommand
                 int scaled = results.Count(p => p.Scale < 1);
                 if (scaled > 0)
                     Output.Line($"{scaled} of {results.Count} images searched on a working copy with the longer side {r.GetValue(maxSide)} px (--max-side; 0: no limit); boxes are in the original pixels");
-                Output.Line($"boxes: {json}");
+                Output.Line(BatchInputs.Describe(batch, json));
             }
             return 0;
         });

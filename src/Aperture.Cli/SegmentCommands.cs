@@ -108,7 +108,7 @@ internal static class SegmentCommands
         }
         string? results = BatchInputs.WriteToOut(r, batch);
         if (r.GetValue(CommonOptions.Json)) Output.Json(written);
-        else if (results is not null) Output.Line($"results: {results}");
+        else if (results is not null) Output.Line(BatchInputs.Describe(batch, results));
         return 0;
     }
 
@@ -209,7 +209,7 @@ internal static class SegmentCommands
             network.Dispose();
             string? results = BatchInputs.WriteToOut(r, batch);
             if (json) Output.Json(all);
-            else if (results is not null) Output.Line($"results: {results}");
+            else if (results is not null) Output.Line(BatchInputs.Describe(batch, results));
             return 0;
         });
         return cmd;

@@ -283,7 +283,7 @@ internal static class VisualizeCommands
             }
             string written = batch.Write(m.OutDir);
             if (r.GetValue(CommonOptions.Json)) Output.Json(results);
-            else if (paths.Count > 1) Output.Line($"class maps of {paths.Count} images in {m.OutDir} (results: {written})");
+            else if (paths.Count > 1 || !batch.Shard.IsWhole) Output.Line(BatchInputs.Describe(batch, written));
             return 0;
         });
         return cmd;
