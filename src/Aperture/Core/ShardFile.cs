@@ -34,15 +34,18 @@ public sealed record ShardFile(string Path, string Verb, string Name, Shard Shar
     /// <exception cref="InvalidDataException">Not JSON, or not a shard file of this format.</exception>
     public static ShardFile Parse(string text, string path)
     {
-        JsonObject root;
         try
         {
-            root = JsonNode.Parse(text) as JsonObject ?? throw new InvalidDataException($"{path}: not a shard results file (not a JSON object)");
+            return Parse(JsonNode.Parse(text) as JsonObject ?? throw new InvalidDataException($"{path}: not a shard results file (not a JSON object)"), path);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: not a shard results file (bad JSON: {e.Message})", e);
+            throw new InvalidDataException($"{path}: not a shard results file ({e.Message.TrimEnd('.')})", e);
         }
+    }
+
+    private static ShardFile Parse(JsonObject root, string path)
+    {
         if (Get<string>(root, "format", path) != BatchResults.Format)
             throw new InvalidDataException($"{path}: not a shard results file of format {BatchResults.Format}");
         int index = Get<int>(root, "shard", path), count = Get<int>(root, "of", path), images = Get<int>(root, "images", path);
@@ -60,17 +63,9 @@ public sealed record ShardFile(string Path, string Verb, string Name, Shard Shar
             Get<string>(root, "manifest_sha256", path), options, timingFields, items);
     }
 
-    private static T Get<T>(JsonObject o, string key, string path)
-    {
-        try
-        {
-            return o[key] is JsonValue v ? v.GetValue<T>() : throw Missing(path, key);
-        }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{path}: '{key}' is not a {typeof(T).Name}", e);
-        }
-    }
+    private static T Get<T>(JsonObject o, string key, string path) =>
+        o[key] is JsonValue v && v.TryGetValue(out T? value) && value is not null ? value
+            : o[key] is null ? throw Missing(path, key) : throw new InvalidDataException($"{path}: '{key}' is not a {typeof(T).Name}");
 
     private static InvalidDataException Missing(string path, string key) => new($"{path}: not a shard results file ('{key}' is missing)");
 }
