@@ -1,7 +1,6 @@
 using Aperture.Classification;
 using Aperture.Core;
 using Aperture.Data;
-using Aperture.Data.Scenes;
 using Aperture.Detection;
 using Aperture.Imaging;
 using Aperture.Tests.Data;
@@ -99,9 +98,7 @@ public sealed class ShardedVerbTests
     {
         set_num_threads(2);
         using var dir = new TempDir();
-        string scenes = dir.File("scenes");
-        using (var items = FashionMnist.Load(DatasetSplit.Test))
-            ScenesWriter.Write(scenes, items, 30, 4, new SceneOptions { Width = 96, Height = 96, MaxItems = 2 }, new SceneSplits(0.6, 0.2, 0.2));
+        string scenes = Aperture.Tests.Detection.DetectionRunTests.SmallScenes(dir);
         using var data = DetectionData.Load(scenes, limitValidation: 6);
         var proposals = new SelectiveSearchProposals(SelectiveSearchMode.Single, 100, 1);
         data.AttachProposals(proposals, dir.File("proposals"), null);
