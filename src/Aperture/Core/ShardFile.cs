@@ -65,7 +65,7 @@ public sealed record ShardFile(string Path, string Verb, string Name, Shard Shar
 
     private static T Get<T>(JsonObject o, string key, string path) =>
         o[key] is JsonValue v && v.TryGetValue(out T? value) && value is not null ? value
-            : o[key] is null ? throw Missing(path, key) : throw new InvalidDataException($"{path}: '{key}' is not a {typeof(T).Name}");
+            : o[key] is null ? throw Missing(path, key) : throw new InvalidDataException($"{path}: '{key}' is not {(typeof(T) == typeof(string) ? "a string" : "an integer")}");
 
     private static InvalidDataException Missing(string path, string key) => new($"{path}: not a shard results file ('{key}' is missing)");
 }
