@@ -107,46 +107,51 @@ internal static class DetectCommands
 
     private static Command Detect()
     {
-        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG)", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string>("--model", "-m") { Description = "A detector: the run folder of 'train detect', or one of its checkpoints", Required = true };
         var draw = new Option<string?>("--draw") { Description = "Write the image with its detections to this PNG (several images: the stem is appended)" };
         var proposals = ProposalsOption();
         var maxProposals = new Option<int>("--max-proposals") { Description = "Most proposals per image", DefaultValueFactory = _ => 2000 };
         var threshold = new Option<double?>("--threshold") { Description = "Lowest score listed and drawn (default 0.5; 0 for R-CNN's SVM scores)" };
         var maxSide = ProposeCommand.MaxSideOption("processed");
-        var cmd = Cli.Command("detect", "Detect objects in images with a trained detector; prints boxes, classes and scores, and draws them.",
+        var cmd = Cli.Command("detect", "Detect objects in images with a trained detector; prints boxes, classes and scores, and draws them; with --out, writes <out>/detections.json (times in detections.timings.json).",
             "aperture detect scene.png --model runs/fast-rcnn --draw out.png");
-        cmd.Add(images); cmd.Add(model); cmd.Add(draw); cmd.Add(proposals); cmd.Add(maxProposals); cmd.Add(threshold); cmd.Add(maxSide);
+        var inputs = new BatchInputs(cmd, "Image files (PNG, JPEG)");
+        cmd.Add(model); cmd.Add(draw); cmd.Add(proposals); cmd.Add(maxProposals); cmd.Add(threshold); cmd.Add(maxSide);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
+            var batch = inputs.Plan(r, "detections", timingFields: ["proposal_ms", "detect_ms"]);
             var (detector, _, method) = Detectors.Load(r.GetValue(model)!, device);
             double t = r.GetValue(threshold) ?? method.DisplayThreshold;
             var source = detector.UsesProposals
                 ? new SelectiveSearchProposals(SelectiveSearchProposals.ParseMode(r.GetValue(proposals)!), r.GetValue(maxProposals), r.GetValue(CommonOptions.Seed), 0)
                 : null;
-            var files = r.GetValue(images)!;
+            var files = batch.Images;
             var all = new List<ImageDetectionResult>();
             bool json = r.GetValue(CommonOptions.Json);
-            using var progress = files.Length > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet;
-            var task = progress.Start("detect", files.Length);
+            using var progress = files.Count > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet;
+            var task = progress.Start("detect", files.Count);
             foreach (string file in files)
             {
-                string? drawn = r.GetValue(draw) is not string target ? null : files.Length == 1 ? target
+                // One drawing name per input of the whole manifest, so that a shard names it as a single process does.
+                string? drawn = r.GetValue(draw) is not string target ? null : batch.Manifest.Count == 1 ? target
                     : Path.Combine(Path.GetDirectoryName(target) ?? "", $"{Path.GetFileNameWithoutExtension(target)}-{Path.GetFileNameWithoutExtension(file)}.png");
                 var found = ImageDetection.Run(detector, source, file, t, drawn, r.GetValue(maxSide));
                 all.Add(found);
+                batch.Add(found);
                 task.Advance();
-                if (!json && (files.Length == 1 || progress.Verbose))
+                if (!json && (files.Count == 1 || progress.Verbose))
                     Output.Table($"{file}: {found.Detections.Count} objects ({detector.Method}, {found.DetectMs:F0} ms{(found.Proposals is long p ? $", {p} proposals in {found.ProposalMs:F0} ms" : "")}){ProposeCommand.ScaleNote(found.Scale)}",
                         ["class", "score", "x1", "y1", "x2", "y2"],
                         found.Detections.Select(o => (IReadOnlyList<string>)[o.Class, o.Score.ToString("F3", CultureInfo.InvariantCulture), .. o.Box.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))]));
             }
             task.Done();
             progress.Dispose();
+            string? written = BatchInputs.WriteToOut(r, batch);
             if (json) Output.Json(all);
-            else if (files.Length > 1)
-                Output.Line($"{all.Sum(a => a.Detections.Count)} objects in {files.Length} images{(r.GetValue(draw) is string d ? $", drawn next to {d}" : "")} (--verbose lists them)");
+            else if (files.Count > 1)
+                Output.Line($"{all.Sum(a => a.Detections.Count)} objects in {files.Count} images{(r.GetValue(draw) is string d ? $", drawn next to {d}" : "")} (--verbose lists them)");
+            if (!json && written is not null) Output.Line(BatchInputs.Describe(batch, written));
             return 0;
         });
         return cmd;

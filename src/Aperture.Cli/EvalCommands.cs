@@ -53,37 +53,40 @@ internal static class EvalCommands
     private static Command Predict()
     {
         var model = ModelOption();
-        var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top", "-k") { Description = "How many classes to show per image", DefaultValueFactory = _ => 3 };
         var invert = new Option<bool>("--invert") { Description = "Invert grey levels first (photos of dark items on light ground; Fashion-MNIST items are light on black)" };
-        var cmd = Cli.Command("predict", "Classify image files with a trained classifier: the top-k classes with their probabilities.",
+        var cmd = Cli.Command("predict", "Classify image files with a trained classifier: the top-k classes with their probabilities; with --out, also written to <out>/predictions.json.",
             "aperture predict shirt.png shoe.jpg --model runs/lenet5 --top 3");
-        cmd.Add(images);
+        var inputs = new BatchInputs(cmd, "PNG or JPEG files");
         cmd.Add(model);
         cmd.Add(top);
         cmd.Add(invert);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
+            var batch = inputs.Plan(r, "predictions");
             var (net, spec) = ClassifierSpec.Load(r.GetValue(model)!);
             net.to(device);
-            var results = new List<object>();
-            string[] paths = r.GetValue(images)!;
+            var results = new List<ImagePrediction>();
+            var paths = batch.Images;
             bool json = r.GetValue(CommonOptions.Json);
             // predict's result is its per-image line: printed as before, and the bar only counts when there are many.
-            using (var progress = paths.Length > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet)
+            using (var progress = paths.Count > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet)
             {
-                var task = progress.Start("predict", paths.Length);
+                var task = progress.Start("predict", paths.Count);
                 foreach (string path in paths)
                 {
                     var ranked = ClassifierEvaluation.TopK(net, spec, path, r.GetValue(top), r.GetValue(invert));
-                    results.Add(new { image = path, top = ranked });
+                    results.Add(new ImagePrediction(path, ranked));
+                    batch.Add(results[^1]);
                     task.Advance();
-                    if (!json) (paths.Length > 1 ? progress.Message : (Action<string>)Output.Line)($"{path}: " + string.Join(", ", ranked.Select(x => $"{x.Class} {x.Probability.ToString("0.000", CultureInfo.InvariantCulture)}")));
+                    if (!json) (paths.Count > 1 ? progress.Message : (Action<string>)Output.Line)($"{path}: " + string.Join(", ", ranked.Select(x => $"{x.Class} {x.Probability.ToString("0.000", CultureInfo.InvariantCulture)}")));
                 }
                 task.Done();
             }
-            if (r.GetValue(CommonOptions.Json)) Output.Json(results);
+            string? written = BatchInputs.WriteToOut(r, batch);
+            if (json) Output.Json(results);
+            else if (written is not null) Output.Line(BatchInputs.Describe(batch, written));
             return 0;
         });
         return cmd;

@@ -14,6 +14,7 @@ DetectCommands.AddTo(root);
 SegmentCommands.AddTo(root);
 EvalCommands.AddTo(root);
 ProposeCommand.AddTo(root);
+MergeCommand.AddTo(root);
 ReportCommand.AddTo(root);
 VisualizeCommands.AddTo(root);
 DensityCommands.AddTo(root);

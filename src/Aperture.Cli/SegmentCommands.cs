@@ -90,8 +90,9 @@ internal static class SegmentCommands
     }
 
     /// <summary><c>segment VOLUME.nii.gz --model RUN</c> with a V-Net: label volumes on the input's grid and affine.</summary>
-    private static int SegmentVolumes(ParseResult r, Device device, string run, string[] files)
+    private static int SegmentVolumes(ParseResult r, Device device, string run, BatchResults batch)
     {
+        var files = batch.Images;
         foreach (string f in files)
             if (!IsNifti(f)) throw new ArgumentException($"{f}: a V-Net segments NIfTI volumes (.nii, .nii.gz), not images");
         var segmenter = VNetSegmenter.Load(run, device);
@@ -103,9 +104,12 @@ internal static class SegmentCommands
             string output = Path.Combine(outDir, name[..name.IndexOf(".nii", StringComparison.OrdinalIgnoreCase)] + "-labels.nii.gz");
             var counts = segmenter.SegmentFile(f, output);
             written.Add(new { volume = f, labels = output, voxels_per_class = counts });
+            batch.Add(written[^1]);
             if (!r.GetValue(CommonOptions.Json)) Output.Line($"{f}: wrote {output} (voxels per class: {string.Join(", ", counts)})");
         }
+        string? results = BatchInputs.WriteToOut(r, batch);
         if (r.GetValue(CommonOptions.Json)) Output.Json(written);
+        else if (results is not null) Output.Line(BatchInputs.Describe(batch, results));
         return 0;
     }
 
@@ -157,25 +161,26 @@ internal static class SegmentCommands
 
     private static Command Segment()
     {
-        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG), any size", Arity = ArgumentArity.OneOrMore };
         var model = new Option<string>("--model", "-m") { Description = "A segmenter: the run folder of 'train segment', or one of its checkpoints", Required = true };
         var overlay = new Option<bool>("--overlay") { Description = "Write <out>/<stem>-overlay.png: the predicted classes painted over the image" };
         var masks = new Option<bool>("--mask") { Description = "Write <out>/<stem>-mask.png: the label mask (0 background, class id + 1), readable as VOC SegmentationClass" };
         var tile = new Option<int>("--tile") { Description = "Run images larger than this tile by tile (sliding window; bounded memory); 0 runs them whole", DefaultValueFactory = _ => 512 };
         var overlap = new Option<int>("--overlap") { Description = "Pixels shared by neighbouring tiles", DefaultValueFactory = _ => 128 };
-        var cmd = Cli.Command("segment", "Segment images of any size with a trained segmenter; prints the classes found and writes overlays and label masks.",
+        var cmd = Cli.Command("segment", "Segment images of any size with a trained segmenter; prints the classes found and writes overlays and label masks; with --out, also <out>/segments.json (times in segments.timings.json).",
             "aperture segment scene.png --model runs/unet --overlay");
-        cmd.Add(images); cmd.Add(model); cmd.Add(overlay); cmd.Add(masks); cmd.Add(tile); cmd.Add(overlap);
+        var inputs = new BatchInputs(cmd, "Image files (PNG, JPEG), any size, or NIfTI volumes (.nii, .nii.gz) for a V-Net");
+        cmd.Add(model); cmd.Add(overlay); cmd.Add(masks); cmd.Add(tile); cmd.Add(overlap);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
+            var batch = inputs.Plan(r, "segments", [.. ImageManifest.ImageExtensions, ".nii", ".nii.gz"], "ms");
             if (RunFolder.Open(r.GetValue(model)!, ModelFamily.Segmenter).Card.Method == VNetSegmenter.Method)
-                return SegmentVolumes(r, device, r.GetValue(model)!, r.GetValue(images)!);
+                return SegmentVolumes(r, device, r.GetValue(model)!, batch);
             var (network, card, _) = Segmenters.Load(r.GetValue(model)!, device);
             var inference = new SegmentationInference(r.GetValue(tile), r.GetValue(overlap));
             inference.Validate();
             string outDir = CommonOptions.OutDir(r, ".");
-            var files = r.GetValue(images)!;
+            var files = batch.Images;
             bool json = r.GetValue(CommonOptions.Json);
             var names = new[] { "background" }.Concat(card.ClassNames).ToList();
             var all = new List<SegmentedImage>();
@@ -196,13 +201,16 @@ internal static class SegmentCommands
                 if (r.GetValue(masks)) LabelMask.Write(maskPath = stem + "-mask.png", labels);
                 var found = new SegmentedImage(file, (int)image.shape[2], (int)image.shape[1], shares, maskPath, overlayPath, ms);
                 all.Add(found);
+                batch.Add(found);
                 if (!json)
                     Output.Table($"{Path.GetFileName(file)}: {found.Width}x{found.Height}, {card.Method}, {ms:F0} ms", ["class", "share of pixels"],
                         shares.OrderByDescending(kv => kv.Value).Select(kv => (IReadOnlyList<string>)[kv.Key, kv.Value.ToString("P1", CultureInfo.InvariantCulture)]));
                 if (!json && (overlayPath ?? maskPath) is not null) Output.Line($"wrote {string.Join(", ", new[] { overlayPath, maskPath }.Where(p => p is not null))}");
             }
             network.Dispose();
+            string? results = BatchInputs.WriteToOut(r, batch);
             if (json) Output.Json(all);
+            else if (results is not null) Output.Line(BatchInputs.Describe(batch, results));
             return 0;
         });
         return cmd;

@@ -245,7 +245,6 @@ internal static class VisualizeCommands
 
     private static Command Cam()
     {
-        var images = new Argument<string[]>("images") { Description = "PNG or JPEG files", Arity = ArgumentArity.OneOrMore };
         var model = ModelOption();
         var cls = new Option<string?>("--class") { Description = "Map this class (name or index) instead of the top ones" };
         var top = new Option<int>("--top", "-k") { Description = "How many top classes to map per image", DefaultValueFactory = _ => 3 };
@@ -253,35 +252,38 @@ internal static class VisualizeCommands
         var layer = LayerOption("Grad-CAM layer (default: the last layer of the convolutional part)");
         var invert = InvertOption();
         var cmd = Cli.Command("cam",
-            "Class activation maps (Zhou et al. 2016) of image files for their top-k classes (or --class), overlaid as heatmaps with the box from the 20% rule; Grad-CAM with --method gradcam.",
+            "Class activation maps (Zhou et al. 2016) of image files for their top-k classes (or --class), overlaid as heatmaps with the box from the 20% rule; Grad-CAM with --method gradcam. Results in <out>/class-maps.json.",
             "aperture cam shirt.png shoe.jpg --model runs/vgg-gap --top 3 --out cams");
-        cmd.Add(images);
+        var inputs = new BatchInputs(cmd, "PNG or JPEG files");
         foreach (var o in new Option[] { model, cls, top, method, layer, invert }) cmd.Add(o);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
+            var batch = inputs.Plan(r, "class-maps");
             var m = Load(r, model, "cam");
             string how = r.GetValue(method)!.Trim().ToLowerInvariant();
             var kind = how switch { "cam" => ClassMapMethod.Cam, "gradcam" => ClassMapMethod.GradCam, _ => throw new ArgumentException($"--method '{how}' is not one of: cam, gradcam") };
             m.Model.to(device);
             var results = new List<ImageClassMapsResult>();
-            string[] paths = r.GetValue(images)!;
-            using (var progress = paths.Length > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet)
+            var paths = batch.Images;
+            using (var progress = paths.Count > 1 ? CommonOptions.Progress(r) : ProgressReporter.Quiet)
             {
-                var task = progress.Start("cam", paths.Length);
+                var task = progress.Start("cam", paths.Count);
                 foreach (string path in paths)
                 {
                     var res = ImageClassMaps.Run(m.Model, m.Spec, path, kind, r.GetValue(layer), r.GetValue(cls), r.GetValue(top), r.GetValue(invert), m.OutDir);
                     results.Add(res);
+                    batch.Add(res);
                     task.Advance();
                     string line = $"{path}: {string.Join(", ", res.Maps.Select(c => $"{c.Class} {c.Probability.ToString("0.000", CultureInfo.InvariantCulture)}"))} -> {res.Png}";
-                    if (paths.Length == 1 && !r.GetValue(CommonOptions.Json)) Output.Line(line);
+                    if (paths.Count == 1 && !r.GetValue(CommonOptions.Json)) Output.Line(line);
                     else progress.Item(line);
                 }
                 task.Done();
             }
+            string written = batch.Write(m.OutDir);
             if (r.GetValue(CommonOptions.Json)) Output.Json(results);
-            else if (paths.Length > 1) Output.Line($"class maps of {paths.Length} images in {m.OutDir}");
+            else if (paths.Count > 1 || !batch.Shard.IsWhole) Output.Line(BatchInputs.Describe(batch, written));
             return 0;
         });
         return cmd;

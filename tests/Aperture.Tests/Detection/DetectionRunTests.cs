@@ -18,15 +18,22 @@ public class DetectionRunTests
 {
     public static TheoryData<string> Methods => new(Detectors.Names);
 
+    /// <summary>30 scenes of 96x96 with at most 2 items (60/20/20 split), written to <c>DIR/scenes</c>: enough to train any detector for a test.</summary>
+    internal static string SmallScenes(TempDir dir)
+    {
+        string scenes = dir.File("scenes");
+        using var items = FashionMnist.Load(DatasetSplit.Test);
+        ScenesWriter.Write(scenes, items, 30, 4, new SceneOptions { Width = 96, Height = 96, MaxItems = 2 }, new SceneSplits(0.6, 0.2, 0.2));
+        return scenes;
+    }
+
     [Theory]
     [MemberData(nameof(Methods))]
     public void EveryDetectorTrainsAndItsRunFolderIsTheModelThatWasScored(string name)
     {
         set_num_threads(2);
         using var dir = new TempDir();
-        string scenes = dir.File("scenes");
-        using (var items = FashionMnist.Load(DatasetSplit.Test))
-            ScenesWriter.Write(scenes, items, 30, 4, new SceneOptions { Width = 96, Height = 96, MaxItems = 2 }, new SceneSplits(0.6, 0.2, 0.2));
+        string scenes = SmallScenes(dir);
         using var data = DetectionData.Load(scenes, limitValidation: 6);
         var method = Detectors.Find(name);
         if (method.UsesProposals) data.AttachProposals(new SelectiveSearchProposals(SelectiveSearchMode.Single, 100, 1), dir.File("proposals"), null);
