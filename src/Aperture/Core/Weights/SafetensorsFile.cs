@@ -106,13 +106,22 @@ public static class SafetensorsFile
     /// <summary>Reads every tensor of a safetensors file, on the CPU, by name.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">Not a valid safetensors file (the message names the file and what is wrong).</exception>
-    public static Dictionary<string, Tensor> Read(string path)
+    public static Dictionary<string, Tensor> Read(string path) => Read(path, null);
+
+    /// <summary>Reads the named tensors of a safetensors file (all when <paramref name="names"/> is null), on the CPU.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">Not a valid safetensors file, or a name it does not hold.</exception>
+    public static Dictionary<string, Tensor> Read(string path, IReadOnlyCollection<string>? names)
     {
         var entries = ReadHeader(path, out _);
+        var keep = names is null ? entries.Select(e => e.Name).ToList() : names.ToList();
+        var absent = keep.Except(entries.Select(e => e.Name)).ToList();
+        if (absent.Count > 0)
+            throw new InvalidDataException($"weights file '{Path.GetFullPath(path)}' holds no tensor named {string.Join(", ", absent.Select(a => $"'{a}'"))}");
         using var s = File.OpenRead(path);
         try
         {
-            return Safetensors.LoadStateDict(s, leaveOpen: true, keysToKeep: entries.Select(e => e.Name).ToList());
+            return Safetensors.LoadStateDict(s, leaveOpen: true, keysToKeep: keep);
         }
         catch (Exception e) when (e is IOException or NotImplementedException or ArgumentException or JsonException)
         {

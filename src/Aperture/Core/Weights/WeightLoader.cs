@@ -64,7 +64,7 @@ public static class WeightLoader
         if (wrongShape.Count > 0) problems.Add(List("wrongly shaped", wrongShape));
         if (problems.Count > 0)
             throw new InvalidDataException($"weights file '{source}' does not fit {module.GetName()} ({target.Count} tensors): {string.Join("; ", problems)}. "
-                + "Rename tensors with a name map (from=to, e.g. features.0.=c1.), or load non-strictly to keep what is missing");
+                + "Rename or drop tensors with a name map (e.g. features.0.=c1. or -output.), or load non-strictly to keep what is missing");
 
         var loaded = new List<string>();
         using (no_grad())
