@@ -18,54 +18,29 @@ public class PackageTests(ITestOutputHelper output)
     /// <summary>The package version this build writes (Directory.Build.props' VersionPrefix).</summary>
     private static string Version => typeof(Aperture.Core.Checkpoint).Assembly.GetName().Version!.ToString(3);
 
-    private static string RepoRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "Aperture.sln"))) return d.FullName;
-            throw new InvalidOperationException($"no Aperture.sln above {AppContext.BaseDirectory}");
-        }
-    }
-
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "data", "pytorch", name);
 
     private static string Pack()
     {
         if (Environment.GetEnvironmentVariable("APERTURE_PACKAGES") is { Length: > 0 } given) return Path.GetFullPath(given);
         string folder = Path.Combine(Path.GetTempPath(), "aperture-packages-" + Guid.NewGuid().ToString("N"));
+        // The packages (about 150 MB) are removed when the test run ends; both tests share them.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        };
         foreach (string project in new[] { "src/Aperture/Aperture.csproj", "src/Aperture.Cli/Aperture.Cli.csproj" })
         {
-            var (code, text) = Run("dotnet", $"pack \"{Path.Combine(RepoRoot, project)}\" -c Release -o \"{folder}\"", RepoRoot, TimeSpan.FromMinutes(20));
+            var (code, text) = ExternalProcess.Run("dotnet", $"pack \"{Path.Combine(ExternalProcess.RepoRoot, project)}\" -c Release -o \"{folder}\"", TimeSpan.FromMinutes(20), ExternalProcess.RepoRoot);
             if (code != 0) throw new InvalidOperationException($"dotnet pack {project} failed ({code}):\n{text}");
         }
         return folder;
     }
 
-    private static (int Code, string Output) Run(string file, string arguments, string workingDirectory, TimeSpan timeout, IDictionary<string, string>? env = null)
-    {
-        var psi = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory,
-        };
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            return (-1, $"{file} {arguments}: timed out after {timeout}");
-        }
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
-
     private (int Code, string Output) Step(string what, string file, string arguments, string cwd, TimeSpan timeout, IDictionary<string, string>? env = null)
     {
         var sw = Stopwatch.StartNew();
-        var result = Run(file, arguments, cwd, timeout, env);
+        var result = ExternalProcess.Run(file, arguments, timeout, cwd, env);
         output.WriteLine($"{what}: exit {result.Code} in {sw.Elapsed.TotalSeconds:F0} s");
         return result;
     }

@@ -35,7 +35,7 @@ public static class PyTorchStateDictFile
             using var s = File.OpenRead(full);
             table = PyTorchUnpickler.UnpickleStateDict(s, leaveOpen: true);
         }
-        catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
+        catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException and not System.Runtime.InteropServices.ExternalException)
         {
             throw new InvalidDataException($"weights file '{full}' could not be read as a PyTorch state_dict: {OneLine(e.Message)}", e);
         }

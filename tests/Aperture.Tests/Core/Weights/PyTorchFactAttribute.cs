@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Aperture.Tests.Core.Weights;
 
 /// <summary>
@@ -21,22 +19,7 @@ public sealed class PyTorchFactAttribute : FactAttribute
     private static string? Probe()
     {
         if (!File.Exists(Python)) return $"{Python} does not exist: PyTorch's side of the round trip needs Python 3 with torch (set APERTURE_PYTHON)";
-        var (code, output) = Run(Python, "-c \"import torch, numpy\"", TimeSpan.FromMinutes(1));
+        var (code, output) = ExternalProcess.Run(Python, "-c \"import torch, numpy\"", TimeSpan.FromMinutes(1));
         return code == 0 ? null : $"{Python} cannot import torch and numpy ({output.Trim()}): PyTorch's side of the round trip is skipped";
-    }
-
-    /// <summary>Runs a program; returns its exit code and its stdout and stderr together.</summary>
-    public static (int Code, string Output) Run(string file, string arguments, TimeSpan timeout)
-    {
-        var psi = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout}");
-        }
-        return (p.ExitCode, stdout.Result + stderr.Result);
     }
 }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Aperture.Tests.Core.Weights;
 
 /// <summary>
-/// Weights in and out against PyTorch: fixtures written by <c>data/pytorch/lenet5_peer.py</c> (torch 1.13) load into
+/// Weights in and out against PyTorch: fixtures written by <c>bench/peers/lenet5_weights.py</c> (torch 1.13) load into
 /// Aperture's LeNet-5 and give PyTorch's logits to 1e-5; Aperture's export loads in PyTorch with Aperture's logits.
 /// </summary>
 public class PyTorchRoundTripTests
@@ -111,8 +111,9 @@ public class PyTorchRoundTripTests
         using (no_grad())
             SafetensorsFile.Write(dir.File("io.safetensors"), new Dictionary<string, Tensor> { ["input"] = x, ["output"] = net.forward(x) });
 
-        var (code, output) = PyTorchFactAttribute.Run(PyTorchFactAttribute.Python,
-            $"\"{Fixture("lenet5_peer.py")}\" check \"{dir.File("aperture.safetensors")}\" \"{dir.File("io.safetensors")}\"", TimeSpan.FromMinutes(3));
+        string peer = Path.Combine(ExternalProcess.RepoRoot, "bench", "peers", "lenet5_weights.py");
+        var (code, output) = ExternalProcess.Run(PyTorchFactAttribute.Python,
+            $"\"{peer}\" check \"{dir.File("aperture.safetensors")}\" \"{dir.File("io.safetensors")}\"", TimeSpan.FromMinutes(3));
         Assert.True(code == 0, $"PyTorch's check failed (exit {code}): {output}");
         Assert.Contains("max |pytorch - aperture|", output);
     }

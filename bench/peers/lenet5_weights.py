@@ -1,11 +1,13 @@
+#!/usr/bin/python3
 """PyTorch's side of Aperture's weights round trip (LeNet-5, src/Aperture/Classification/LeNet5.cs).
 
-    python3 lenet5_peer.py make DIR     writes the fixtures the tests load (committed; run once, torch 1.13 CPU):
+    bench/peers/lenet5_weights.py make tests/Aperture.Tests/data/pytorch
+        writes the fixtures the tests load (committed; made once with torch 1.13 CPU):
         lenet5.pt                 torch.save(model.state_dict()), Aperture's own names (c1, c3, c5, f6, output)
         lenet5_seq.safetensors    the same weights named as an nn.Sequential would name them (features.0, ...),
                                   loaded in Aperture through lenet5_seq.map
         io.safetensors            a fixed input [4, 1, 28, 28] and PyTorch's logits [4, 10] for it
-    python3 lenet5_peer.py check WEIGHTS.safetensors IO.safetensors
+    bench/peers/lenet5_weights.py check WEIGHTS.safetensors IO.safetensors
         loads Aperture's exported weights into this LeNet-5 and compares its logits on IO's input with IO's output
         (Aperture's); prints the largest difference and exits 0 when it is within 1e-5, else 1.
 
@@ -18,28 +20,10 @@ import sys
 
 import numpy as np
 import torch
-from torch import nn
+
+from lenet_pytorch import LeNet5  # Aperture's LeNet-5, as the bench trains it (beside this file)
 
 DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "U8": np.uint8}
-
-
-class LeNet5(nn.Module):
-    """Aperture's LeNet-5 for 28x28 inputs: C1 6@5x5 (pad 2), ReLU, 2x2 max pool, C3 16@5x5, ReLU, pool, 120, 84, K."""
-
-    def __init__(self, k=10, c=1):
-        super().__init__()
-        self.c1 = nn.Conv2d(c, 6, 5, padding=2)
-        self.c3 = nn.Conv2d(6, 16, 5)
-        self.c5 = nn.Linear(16 * 5 * 5, 120)
-        self.f6 = nn.Linear(120, 84)
-        self.output = nn.Linear(84, k)
-
-    def forward(self, x):
-        x = torch.max_pool2d(torch.relu(self.c1(x)), 2)
-        x = torch.max_pool2d(torch.relu(self.c3(x)), 2)
-        x = torch.relu(self.c5(x.flatten(1)))
-        x = torch.relu(self.f6(x))
-        return self.output(x)
 
 
 SEQUENTIAL_NAMES = {"c1": "features.0", "c3": "features.3", "c5": "classifier.0", "f6": "classifier.2", "output": "classifier.4"}
@@ -90,7 +74,7 @@ def make(folder):
     write_safetensors(f"{folder}/lenet5_seq.safetensors", seq)
     write_safetensors(f"{folder}/io.safetensors", {"input": x, "output": y})
     with open(f"{folder}/lenet5_seq.map", "w") as f:
-        f.write("# nn.Sequential names -> Aperture's LeNet-5 names (see lenet5_peer.py)\n")
+        f.write("# nn.Sequential names -> Aperture's LeNet-5 names (see bench/peers/lenet5_weights.py)\n")
         for ours, theirs in SEQUENTIAL_NAMES.items():
             f.write(f"{theirs}.={ours}.\n")
 
