@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aperture.Tests.Core.Weights;
 using Aperture.Tests.Data;
 using Xunit.Abstractions;
 
@@ -18,7 +19,6 @@ public class PackageTests(ITestOutputHelper output)
     /// <summary>The package version this build writes (Directory.Build.props' VersionPrefix).</summary>
     private static string Version => typeof(Aperture.Core.Checkpoint).Assembly.GetName().Version!.ToString(3);
 
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "data", "pytorch", name);
 
     private static string Pack()
     {
@@ -65,7 +65,7 @@ public class PackageTests(ITestOutputHelper output)
         Assert.StartsWith(Version, text.Trim());
 
         // Verbs that load libtorch (the patched native library from the package) and the shipped sample inside Aperture.dll.
-        (code, text) = Step("aperture weights import", aperture, $"weights import \"{Fixture("lenet5.pt")}\" --model lenet5 --out run", dir.Path, TimeSpan.FromMinutes(2));
+        (code, text) = Step("aperture weights import", aperture, $"weights import \"{PyTorchFixtures.File("lenet5.pt")}\" --model lenet5 --out run", dir.Path, TimeSpan.FromMinutes(2));
         Assert.True(code == 0, text);
         (code, text) = Step("aperture weights export", aperture, "weights export --model run --out lenet5.safetensors", dir.Path, TimeSpan.FromMinutes(2));
         Assert.True(code == 0, text);
@@ -120,7 +120,7 @@ public class PackageTests(ITestOutputHelper output)
         var (code, text) = Step("consumer build", "dotnet", "build -c Release", dir.Path, TimeSpan.FromMinutes(10));
         Assert.True(code == 0, text);
         Assert.Contains("Marked GLIBCXX_3.4.32 weak", text); // the package's buildTransitive targets patched the consumer's output
-        (code, text) = Step("consumer run", "dotnet", $"bin/Release/net10.0/consumer.dll \"{Fixture("lenet5.pt")}\" \"{Fixture("io.safetensors")}\"",
+        (code, text) = Step("consumer run", "dotnet", $"bin/Release/net10.0/consumer.dll \"{PyTorchFixtures.File("lenet5.pt")}\" \"{PyTorchFixtures.File("io.safetensors")}\"",
             dir.Path, TimeSpan.FromMinutes(2));
         Assert.True(code == 0, text);
         Assert.Contains("max diff", text);

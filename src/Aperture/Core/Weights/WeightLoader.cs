@@ -49,13 +49,14 @@ public static class WeightLoader
         {
             string? to = map.Map(name);
             if (to is null) { dropped.Add(name); continue; }
-            if (renamed.TryGetValue(to, out var first)) duplicates.Add($"{first.FileName} and {name} -> {to}");
+            if (renamed.TryGetValue(to, out var first)) duplicates.Add($"{string.Join(" and ", new[] { first.FileName, name }.Order(StringComparer.Ordinal))} -> {to}");
             else renamed[to] = (name, tensor);
         }
         var missing = target.Keys.Where(k => !renamed.ContainsKey(k)).ToList();
-        var unexpected = renamed.Where(kv => !target.ContainsKey(kv.Key)).Select(kv => Named(kv.Value.FileName, kv.Key)).ToList();
-        var wrongShape = renamed.Where(kv => target.TryGetValue(kv.Key, out var t) && !t.shape.SequenceEqual(kv.Value.Tensor.shape))
-            .Select(kv => $"{Named(kv.Value.FileName, kv.Key)}: file [{string.Join(", ", kv.Value.Tensor.shape)}], model [{string.Join(", ", target[kv.Key].shape)}]")
+        // Messages list names in the model's order, and the file's extra names sorted: a .pt file's order is not kept.
+        var unexpected = renamed.Where(kv => !target.ContainsKey(kv.Key)).Select(kv => Named(kv.Value.FileName, kv.Key)).Order(StringComparer.Ordinal).ToList();
+        var wrongShape = target.Where(kv => renamed.TryGetValue(kv.Key, out var f) && !kv.Value.shape.SequenceEqual(f.Tensor.shape))
+            .Select(kv => $"{Named(renamed[kv.Key].FileName, kv.Key)}: file [{string.Join(", ", renamed[kv.Key].Tensor.shape)}], model [{string.Join(", ", kv.Value.shape)}]")
             .ToList();
         var problems = new List<string>();
         if (duplicates.Count > 0) problems.Add(List("mapped to the same name", duplicates));

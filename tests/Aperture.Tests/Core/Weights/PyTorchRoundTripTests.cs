@@ -12,11 +12,9 @@ namespace Aperture.Tests.Core.Weights;
 /// </summary>
 public class PyTorchRoundTripTests
 {
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "data", "pytorch", name);
-
     private static (Tensor Input, Tensor Output) Io()
     {
-        var io = SafetensorsFile.Read(Fixture("io.safetensors"));
+        var io = SafetensorsFile.Read(PyTorchFixtures.File("io.safetensors"));
         return (io["input"], io["output"]);
     }
 
@@ -34,7 +32,7 @@ public class PyTorchRoundTripTests
     public void StateDictSavedByTorchGivesPyTorchsOutputs()
     {
         var net = new LeNet5(10);
-        var report = WeightLoader.Load(net, Fixture("lenet5.pt"));
+        var report = WeightLoader.Load(net, PyTorchFixtures.File("lenet5.pt"));
         Assert.Equal(10, report.Loaded.Count);
         Assert.Empty(report.Missing);
         AssertSameLogits(net);
@@ -44,7 +42,7 @@ public class PyTorchRoundTripTests
     public void SafetensorsWithSequentialNamesLoadThroughANameMap()
     {
         var net = new LeNet5(10);
-        var report = WeightLoader.Load(net, Fixture("lenet5_seq.safetensors"), WeightNameMap.Load(Fixture("lenet5_seq.map")));
+        var report = WeightLoader.Load(net, PyTorchFixtures.File("lenet5_seq.safetensors"), WeightNameMap.Load(PyTorchFixtures.File("lenet5_seq.map")));
         Assert.Equal(10, report.Loaded.Count);
         AssertSameLogits(net);
     }
@@ -54,11 +52,10 @@ public class PyTorchRoundTripTests
     {
         var net = new LeNet5(10);
         var before = net.state_dict()["c1.weight"].clone();
-        var e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(net, Fixture("lenet5_seq.safetensors")));
+        var e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(net, PyTorchFixtures.File("lenet5_seq.safetensors")));
         Assert.Contains("lenet5_seq.safetensors", e.Message);
         Assert.Contains("10 missing from the file: c1.weight, c1.bias", e.Message);
-        Assert.Contains("10 not in the model: ", e.Message);
-        Assert.Contains("features.0.weight", e.Message);
+        Assert.Contains("10 not in the model: classifier.0.bias, classifier.0.weight, classifier.2.bias", e.Message);
         Assert.True(before.equal(net.state_dict()["c1.weight"]).all().item<bool>(), "a failed load must leave the model as it was");
     }
 
@@ -66,7 +63,7 @@ public class PyTorchRoundTripTests
     public void AWronglyShapedTensorIsListedWithBothShapes()
     {
         var net = new LeNet5(numClasses: 5);
-        var e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(net, Fixture("lenet5.pt")));
+        var e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(net, PyTorchFixtures.File("lenet5.pt")));
         Assert.Contains("lenet5.pt", e.Message);
         Assert.Contains("2 wrongly shaped: output.weight: file [10, 84], model [5, 84], output.bias: file [10], model [5]", e.Message);
     }
@@ -76,7 +73,7 @@ public class PyTorchRoundTripTests
     {
         var net = new LeNet5(10);
         var map = WeightNameMap.Parse(["-output.", "-c5.weight"]);
-        var report = WeightLoader.Load(net, Fixture("lenet5.pt"), map, strict: false);
+        var report = WeightLoader.Load(net, PyTorchFixtures.File("lenet5.pt"), map, strict: false);
         Assert.Equal(["c5.weight", "output.bias", "output.weight"], report.Missing.Order());
         Assert.Equal(7, report.Loaded.Count);
         Assert.Equal(3, report.Dropped.Count);

@@ -9,13 +9,11 @@ namespace Aperture.Tests.Core.Weights;
 /// <summary>Damaged PyTorch files, checkpoints with several modules, and a PyTorch classifier imported as a run folder.</summary>
 public class WeightFilesTests
 {
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "data", "pytorch", name);
-
     [Fact]
     public void ATruncatedStateDictGetsOneLineNamingTheFile()
     {
         using var dir = new TempDir();
-        byte[] bytes = File.ReadAllBytes(Fixture("lenet5.pt"));
+        byte[] bytes = File.ReadAllBytes(PyTorchFixtures.File("lenet5.pt"));
         File.WriteAllBytes(dir.File("cut.pt"), bytes[..(bytes.Length / 2)]);
         var e = Assert.Throws<InvalidDataException>(() => WeightLoader.Load(new LeNet5(10), dir.File("cut.pt")));
         Assert.Contains("cut.pt", e.Message);
@@ -53,12 +51,12 @@ public class WeightFilesTests
     {
         using var dir = new TempDir();
         var spec = new ClassifierSpec("lenet5", Aperture.Data.FashionMnist.ClassNames, 1, 28, 0f, 1f);
-        var (checkpoint, report) = ClassifierImport.Run(Fixture("lenet5.pt"), spec, dir.File("run"));
+        var (checkpoint, report) = ClassifierImport.Run(PyTorchFixtures.File("lenet5.pt"), spec, dir.File("run"));
         Assert.Equal(10, report.Loaded.Count);
         Assert.Equal(RunFolder.Checkpoint(dir.File("run")), checkpoint);
         var (model, loaded) = ClassifierSpec.Load(dir.File("run"));
         Assert.Equal(spec.ClassNames, loaded.ClassNames);
-        var io = SafetensorsFile.Read(Fixture("io.safetensors"));
+        var io = SafetensorsFile.Read(PyTorchFixtures.File("io.safetensors"));
         using var _ = no_grad();
         Assert.True((model.forward(io["input"]) - io["output"]).abs().max().item<float>() <= 1e-5f);
     }
