@@ -109,6 +109,21 @@ public class SafetensorsFileTests
     }
 
     [Fact]
+    public void EvidencePyBridgeTrustsTheHeader()
+    {
+        // Why SafetensorsFile checks the header first: PyBridge 1.4.4 loads overlapping tensors without a word, and a
+        // truncated file gives an EndOfStreamException that names no file (a header declaring a huge shape makes it ask
+        // libtorch for that much memory; not run here).
+        using var dir = new TempDir();
+        string overlap = dir.File("overlap.safetensors");
+        WriteRaw(overlap, """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", new byte[8]);
+        Assert.Equal(2, Safetensors.LoadStateDict(overlap).Count);
+        string truncated = dir.File("truncated.safetensors");
+        WriteRaw(truncated, """{"w":{"dtype":"F32","shape":[100],"data_offsets":[0,400]}}""", new byte[8]);
+        Assert.Throws<EndOfStreamException>(() => Safetensors.LoadStateDict(truncated));
+    }
+
+    [Fact]
     public void ReadsATensorPastTwoGigabytesWithoutLoadingTheOnesBefore()
     {
         // A sparse file: a 2 GiB + 16 byte U8 tensor (never written, so it takes no disk) then a small one whose offsets
