@@ -19,5 +19,6 @@ ReportCommand.AddTo(root);
 VisualizeCommands.AddTo(root);
 DensityCommands.AddTo(root);
 GanCommands.AddTo(root);
+WeightsCommands.AddTo(root);
 
 return Cli.Run(root, args);

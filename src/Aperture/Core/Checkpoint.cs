@@ -152,6 +152,27 @@ public static class Checkpoint
     }
 
     /// <summary>
+    /// The parameters and buffers of one module stored in a checkpoint, by name (e.g. <c>c1.weight</c>), on the CPU,
+    /// without building the model: what <c>aperture weights export</c> writes out.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged or has no such module.</exception>
+    public static Dictionary<string, Tensor> ReadModuleState(string path, string name = DefaultModuleName)
+    {
+        var parsed = Parse(path);
+        var section = parsed.Find(ModuleKind, name, "module");
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(parsed.Bytes, section.Offset, section.Length, writable: false));
+            return Weights.ModuleStateFormat.Read(reader);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or FormatException or OverflowException)
+        {
+            throw new InvalidDataException($"checkpoint '{parsed.Info.Path}': module '{name}' is damaged: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
     /// Loads every given module and optimizer from a checkpoint (all must be present in the file), e.g. to resume
     /// training. The checksum is verified first, so a damaged file changes nothing.
     /// </summary>
