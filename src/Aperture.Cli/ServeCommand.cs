@@ -18,7 +18,7 @@ internal static class ServeCommand
             "A local web page to try an image on the trained runs found under --runs: selective-search proposals, detections, CAM / Grad-CAM, top-k classes, segmentation masks. Its working files go to a temporary folder under --out (default serve), deleted on exit.",
             "aperture serve --runs runs --port 5117");
         foreach (var o in new Option[] { runs, port, urls, maxUpload, maxPixels }) cmd.Add(o);
-        cmd.SetAction(r =>
+        cmd.SetAction(async (r, stop) =>
         {
             var device = CommonOptions.Apply(r);
             if (r.GetValue(urls) is not null && r.GetValue(port) is not null) throw new ArgumentException("give --urls or --port, not both");
@@ -32,16 +32,10 @@ internal static class ServeCommand
                 Data = r.GetValue(CommonOptions.Data),
                 Seed = r.GetValue(CommonOptions.Seed),
             };
-            var server = ServeServer.StartAsync(options, device).GetAwaiter().GetResult();
-            try
-            {
-                Output.Line($"serving {string.Join(", ", server.Addresses)} ({string.Join(", ", options.Runs)}); working folder {server.WorkingFolder}; Ctrl+C stops");
-                server.WaitForShutdownAsync().GetAwaiter().GetResult();
-            }
-            finally
-            {
-                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
+            // Ctrl+C and SIGTERM cancel `stop` (System.CommandLine's handler); the working folder is deleted on the way out.
+            await using var server = await ServeServer.StartAsync(options, device);
+            Output.Line($"serving {string.Join(", ", server.Addresses)} ({string.Join(", ", options.Runs)}); working folder {server.WorkingFolder}; Ctrl+C stops");
+            await server.WaitForShutdownAsync(stop);
             return 0;
         });
         root.Add(cmd);

@@ -70,8 +70,8 @@ public sealed class ServeServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the host is stopped (Ctrl+C, SIGTERM).</summary>
-    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+    /// <summary>Waits until <paramref name="stop"/> is cancelled (Ctrl+C, SIGTERM) or the host stops.</summary>
+    public Task WaitForShutdownAsync(CancellationToken stop) => _app.WaitForShutdownAsync(stop);
 
     private void Map(WebApplication app, RunCatalog catalog, ServeOptions options)
     {
