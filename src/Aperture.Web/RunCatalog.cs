@@ -3,7 +3,7 @@ using Aperture.Core;
 namespace Aperture.Web;
 
 /// <summary>A trained run the page offers: its folder, checkpoint and model card.</summary>
-/// <param name="Id">The name the page uses for it: its folder relative to the runs folder it was found in, prefixed by that folder.</param>
+/// <param name="Id">The name the page uses for it: its folder relative to the runs folder it was found in, prefixed by that folder as given (by its name when the path is absolute).</param>
 /// <param name="Folder">The run folder.</param>
 /// <param name="Checkpoint">The checkpoint used (<c>best.ckpt</c>, else <c>last.ckpt</c>).</param>
 /// <param name="Card">What the model is.</param>
@@ -51,7 +51,8 @@ public sealed class RunCatalog(IReadOnlyList<string> roots)
             var analyses = Analyses.For(card);
             if (analyses.Count == 0) return null;
             string relative = Path.GetRelativePath(root, folder).Replace('\\', '/');
-            string id = relative == "." ? root.Replace('\\', '/') : $"{root.Replace('\\', '/').TrimEnd('/')}/{relative}";
+            string prefix = (Path.IsPathRooted(root) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(root)) : root).Replace('\\', '/').TrimEnd('/');
+            string id = relative == "." ? prefix : $"{prefix}/{relative}";
             return new ServedRun(id, folder, path, card, analyses);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
