@@ -82,6 +82,7 @@ public sealed class Analyzer(Device device, long seed) : IDisposable
     private AnalysisOutcome Run(AnalysisRequest request, string image, string folder)
     {
         var clock = Stopwatch.StartNew();
+        string stem = Path.Combine(folder, Path.GetFileNameWithoutExtension(image));
         string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
         switch (request.Analysis)
         {
@@ -111,7 +112,7 @@ public sealed class Analyzer(Device device, long seed) : IDisposable
             {
                 var (detector, method) = Detector(request.Run!);
                 var source = detector.UsesProposals ? new SelectiveSearchProposals(SelectiveSearchProposals.ParseMode(request.Mode), MaxProposals, seed, 0) : null;
-                var found = ImageDetection.Run(detector, source, image, method.DisplayThreshold, Path.Combine(folder, "detections.png"));
+                var found = ImageDetection.Run(detector, source, image, method.DisplayThreshold, stem + "-detections.png");
                 return Done(found, folder, found.Drawn, $"{detector.Method}: {found.Detections.Count} objects scoring at least {method.DisplayThreshold.ToString(CultureInfo.InvariantCulture)} "
                     + $"({found.DetectMs:F0} ms{(found.Proposals is long n ? $", {n} proposals in {found.ProposalMs:F0} ms" : "")})",
                     found.Detections.Select(o => new ResultItem(o.Class, o.Score, o.Box)), clock);
@@ -119,7 +120,7 @@ public sealed class Analyzer(Device device, long seed) : IDisposable
             case Analysis.Segment:
             {
                 var (network, card) = Segmenter(request.Run!);
-                var seg = ImageSegmentation.Run(network, card, new SegmentationInference(), image, Path.Combine(folder, "overlay.png"), Path.Combine(folder, "mask.png"));
+                var seg = ImageSegmentation.Run(network, card, new SegmentationInference(), image, stem + "-overlay.png", stem + "-mask.png");
                 return Done(seg, folder, seg.Overlay, $"{card.Method}: {seg.Width}x{seg.Height} in {seg.Ms:F0} ms",
                     seg.Classes.OrderByDescending(kv => kv.Value).Select(kv => new ResultItem(kv.Key, kv.Value, null)), clock);
             }

@@ -123,7 +123,7 @@ public sealed class ServeServer : IAsyncDisposable
             if (q["example"].ToString() is { Length: > 0 } example)
             {
                 string source = _work.ExampleFile(example) ?? throw new ArgumentException($"no example image '{example}'");
-                image = Path.Combine(folder, "image.png");
+                image = Path.Combine(folder, Path.GetFileName(source));
                 File.Copy(source, image);
             }
             else

@@ -16,7 +16,8 @@ public static class Upload
     private static readonly string[] KnownExtensions = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp"];
 
     /// <summary>
-    /// Copies <paramref name="body"/> into <c>FOLDER/image.EXT</c> (at most <paramref name="maxBytes"/>) and checks the header.
+    /// Copies <paramref name="body"/> into <c>FOLDER/STEM.EXT</c> (at most <paramref name="maxBytes"/>; STEM is the given
+    /// name's, reduced to letters, digits, '-' and '_') and checks the header.
     /// </summary>
     /// <param name="body">The request body.</param>
     /// <param name="name">The name the person gave the file (its extension is kept when it is an image's).</param>
@@ -30,7 +31,7 @@ public static class Upload
     public static async Task<string> SaveAsync(Stream body, string name, string folder, long maxBytes, long maxPixels, CancellationToken cancel)
     {
         string ext = Path.GetExtension(name).ToLowerInvariant();
-        string path = Path.Combine(folder, "image" + (KnownExtensions.Contains(ext) ? ext : ".img"));
+        string path = Path.Combine(folder, SafeStem(name) + (KnownExtensions.Contains(ext) ? ext : ".img"));
         long total = 0;
         await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
         {
@@ -69,6 +70,13 @@ public static class Upload
         {
             throw new InvalidDataException(e.Message.Replace(path, name, StringComparison.Ordinal), e);
         }
+    }
+
+    /// <summary>The stem of <paramref name="name"/> with only letters, digits, '-' and '_' (at most 40; <c>image</c> when none is left).</summary>
+    public static string SafeStem(string name)
+    {
+        string stem = new(Path.GetFileNameWithoutExtension(name).Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').Take(40).ToArray());
+        return stem.Length > 0 && char.IsAsciiLetterOrDigit(stem[0]) ? stem : "image";
     }
 
     /// <summary>The error of an upload over <paramref name="maxBytes"/>.</summary>

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 namespace Aperture.Web.Tests;
 
 /// <summary>
-/// One server for the whole test class: a runs folder holding a tiny VGG-GAP trained in seconds on 1,000 Fashion-MNIST
-/// images (enough for CAM to have something to show), served on a free loopback port with small limits.
+/// One server for the test classes: a runs folder holding a tiny VGG-GAP trained for one epoch on 2,000 Fashion-MNIST
+/// images (seconds; enough for CAM to have something to show), served on a free loopback port with small limits.
 /// </summary>
 public sealed class ServeFixture : IAsyncLifetime
 {
@@ -41,6 +41,19 @@ public sealed class ServeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await Start();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task Start()
+    {
         Torch.SetThreads(1);
         Directory.CreateDirectory(Folder);
         using (var train = FashionMnist.Load(DatasetSplit.Train))
@@ -49,7 +62,7 @@ public sealed class ServeFixture : IAsyncLifetime
         {
             ClassificationRun.Execute(new ClassificationSettings
             {
-                Model = "vgg-gap", OutputDirectory = Path.Combine(Runs, "vgg-gap"), Seed = 1, Epochs = 1, Limit = 1000, Validation = 100,
+                Model = "vgg-gap", OutputDirectory = Path.Combine(Runs, "vgg-gap"), Seed = 1, Epochs = 1, Limit = 2000, Validation = 100, BatchSize = 32,
                 Progress = ProgressMode.Quiet, TensorBoard = false,
             }, train, testPart, CPU);
         }
@@ -64,7 +77,7 @@ public sealed class ServeFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await Server.DisposeAsync();
+        if (Server is not null) await Server.DisposeAsync();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }
