@@ -28,8 +28,8 @@ public sealed record ServeOptions
     /// <exception cref="ArgumentException">A limit is not positive or the address is not an http(s) URL.</exception>
     public void Validate()
     {
-        if (MaxUploadBytes < 1) throw new ArgumentException($"the upload limit must be at least 1 byte (got {MaxUploadBytes})");
-        if (MaxPixels < 1) throw new ArgumentException($"the pixel limit must be at least 1 (got {MaxPixels})");
+        if (MaxUploadBytes < 1) throw new ArgumentException($"--max-upload-mb must be positive (got {MaxUploadBytes} bytes)");
+        if (MaxPixels < 1) throw new ArgumentException($"--max-megapixels must be positive (got {MaxPixels} pixels)");
         foreach (string url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             if (!Uri.TryCreate(url, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https"))
                 throw new ArgumentException($"--urls '{url}' is not an http:// address such as http://127.0.0.1:5117");

@@ -41,7 +41,7 @@ public sealed class ServeServer : IAsyncDisposable
     /// <summary>Checks the options, makes the working folder and the examples, and starts listening.</summary>
     /// <param name="options">Addresses, runs folders, limits.</param>
     /// <param name="device">Where models run.</param>
-    /// <exception cref="ArgumentException">A bad option.</exception>
+    /// <exception cref="ArgumentException">A bad option, or the address is in use.</exception>
     /// <exception cref="OutputNotWritableException">The working folder cannot be made under <see cref="ServeOptions.Out"/>.</exception>
     public static async Task<ServeServer> StartAsync(ServeOptions options, Device device)
     {
@@ -59,7 +59,15 @@ public sealed class ServeServer : IAsyncDisposable
             var app = builder.Build();
             var server = new ServeServer(app, work, analyzer, examples);
             server.Map(app, new RunCatalog(options.Runs), options);
-            await app.StartAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException e)
+            {
+                // Kestrel's "Failed to bind to address …: address already in use." is about the address, not a file.
+                throw new ArgumentException($"{e.Message.TrimEnd('.')}; choose another --port or --urls", e);
+            }
             return server;
         }
         catch
