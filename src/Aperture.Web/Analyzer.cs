@@ -55,6 +55,9 @@ public sealed class Analyzer(Device device, long seed) : IDisposable
     /// <summary>Proposals kept per image (the verb's <c>--max</c> default).</summary>
     public const int MaxProposals = 2000;
 
+    /// <summary>Proposals listed on the page (all of them are in the JSON).</summary>
+    public const int MaxListed = 100;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string Key, object Model)? _loaded;
 
@@ -91,7 +94,7 @@ public sealed class Analyzer(Device device, long seed) : IDisposable
                 int draw = request.Count > 0 ? request.Count : 50;
                 var p = ImageProposals.Run(image, SelectiveSearchProposals.ParseMode(request.Mode), MaxProposals, seed, 0, draw, folder);
                 return Done(p, folder, p.Drawn, $"{p.Count} proposals in {p.Milliseconds:F0} ms ({p.Mode} mode); the best {Math.Min(draw, p.Count)} drawn",
-                    p.Boxes.Take(draw).Select((b, i) => new ResultItem($"#{i + 1}", null, b)), clock);
+                    p.Boxes.Take(Math.Min(draw, MaxListed)).Select((b, i) => new ResultItem($"#{i + 1}", null, b)), clock);
             }
             case Analysis.Predict:
             {

@@ -156,6 +156,7 @@ public sealed class ServeServer : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException)
         {
             bool bad = ErrorBoundary.ExitCodeFor(e) == ErrorBoundary.BadInput;
+            if (!bad) Console.Error.WriteLine($"aperture serve: {context.Request.Path}{context.Request.QueryString}: {e}");
             return Error(bad ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError, ErrorBoundary.Describe(e));
         }
         finally

@@ -70,6 +70,10 @@ public static class Upload
         {
             throw new InvalidDataException(e.Message.Replace(path, name, StringComparison.Ordinal), e);
         }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException(e.Message.Replace(path, name, StringComparison.Ordinal), e);
+        }
     }
 
     /// <summary>The stem of <paramref name="name"/> with only letters, digits, '-' and '_' (at most 40; <c>image</c> when none is left).</summary>
