@@ -32,7 +32,7 @@ public sealed record AnalysisRequest(Analysis Analysis, ServedRun? Run, int Coun
 }
 
 /// <summary>One line of a result: a class, box or share.</summary>
-/// <param name="Label">Class name, or the box's rank.</param>
+/// <param name="Label">Class name, or <c>proposal</c>.</param>
 /// <param name="Score">Probability, score or share of pixels, or null.</param>
 /// <param name="Box">Box <c>[x1, y1, x2, y2]</c> in the image's pixels, or null.</param>
 public sealed record ResultItem(string Label, double? Score, float[]? Box);
@@ -56,7 +56,7 @@ public sealed class Analyzer(Device device, long seed) : IDisposable
     public const int MaxProposals = 2000;
 
     /// <summary>Proposals listed on the page (all of them are in the JSON).</summary>
-    public const int MaxListed = 100;
+    public const int MaxListed = 10;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string Key, object Model)? _loaded;
@@ -93,8 +93,8 @@ public sealed class Analyzer(Device device, long seed) : IDisposable
             {
                 int draw = request.Count > 0 ? request.Count : 50;
                 var p = ImageProposals.Run(image, SelectiveSearchProposals.ParseMode(request.Mode), MaxProposals, seed, 0, draw, folder);
-                return Done(p, folder, p.Drawn, $"{p.Count} proposals in {p.Milliseconds:F0} ms ({p.Mode} mode); the best {Math.Min(draw, p.Count)} drawn",
-                    p.Boxes.Take(Math.Min(draw, MaxListed)).Select((b, i) => new ResultItem($"#{i + 1}", null, b)), clock);
+                return Done(p, folder, p.Drawn, $"{p.Count} proposals in {p.Milliseconds:F0} ms ({p.Mode} mode); the best {Math.Min(draw, p.Count)} drawn, all in the JSON",
+                    p.Boxes.Take(Math.Min(draw, MaxListed)).Select(b => new ResultItem("proposal", null, b)), clock);
             }
             case Analysis.Predict:
             {

@@ -75,7 +75,7 @@ public sealed class PageTests(ServeFixture serve) : IAsyncLifetime
         Assert.False(await ErrorShown(page), await page.TextContentAsync("#error"));
         Assert.EndsWith($"/{Path.GetFileNameWithoutExtension(serve.Photo)}-proposals.png", await ResultSource(page));
         Assert.Contains("proposals in", await page.TextContentAsync("#summary"));
-        Assert.Equal(50, await page.Locator("#items tbody tr").CountAsync());
+        Assert.Equal(Analyzer.MaxListed, await page.Locator("#items tbody tr").CountAsync());
         // The image and the result can be downloaded: the links serve a PNG and JSON.
         var png = await page.APIRequest.GetAsync(serve.Url + await page.GetAttributeAsync("#download-picture", "href"));
         Assert.Equal("image/png", png.Headers["content-type"]);

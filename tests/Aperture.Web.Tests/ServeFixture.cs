@@ -55,6 +55,7 @@ public sealed class ServeFixture : IAsyncLifetime
     private async Task Start()
     {
         Torch.SetThreads(1);
+        Torch.Seed(1); // the weights' initialisation: the same model every run
         Directory.CreateDirectory(Folder);
         using (var train = FashionMnist.Load(DatasetSplit.Train))
         using (var test = FashionMnist.Load(DatasetSplit.Test))
@@ -62,7 +63,7 @@ public sealed class ServeFixture : IAsyncLifetime
         {
             ClassificationRun.Execute(new ClassificationSettings
             {
-                Model = "vgg-gap", OutputDirectory = Path.Combine(Runs, "vgg-gap"), Seed = 1, Epochs = 1, Limit = 2000, Validation = 100, BatchSize = 32,
+                Model = "vgg-gap", OutputDirectory = Path.Combine(Runs, "vgg-gap"), Seed = 1, Epochs = 1, Limit = 2000, Validation = 100, BatchSize = 32, Augment = false,
                 Progress = ProgressMode.Quiet, TensorBoard = false,
             }, train, testPart, CPU);
         }

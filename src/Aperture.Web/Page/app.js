@@ -82,6 +82,14 @@ async function load() {
   status(data.runs.length ? `${data.runs.length} trained runs found` : "No trained runs found under the runs folder: selective search only");
 }
 
+function clearResult() {
+  $("result-img").hidden = true;
+  $("result-caption").textContent = "The result appears here";
+  $("summary").textContent = "";
+  $("items").hidden = true;
+  $("downloads").hidden = true;
+}
+
 function showResult(r) {
   setInput(r.image, r.name);
   const img = $("result-img");
@@ -135,9 +143,9 @@ function run() {
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON: reported below */ }
     if (xhr.status === 200 && body) { showResult(body); status(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`); }
-    else { showError(body && body.error ? body.error : `the server answered ${xhr.status} ${xhr.statusText}`); status("failed"); }
+    else { clearResult(); showError(body && body.error ? body.error : `the server answered ${xhr.status} ${xhr.statusText}`); status("failed"); }
   };
-  xhr.onerror = () => { finish(); showError("the upload did not reach the server (too large, or the server stopped)"); status("failed"); };
+  xhr.onerror = () => { finish(); clearResult(); showError("the upload did not reach the server (too large, or the server stopped)"); status("failed"); };
   xhr.send(state.file || null);
 }
 
