@@ -44,8 +44,10 @@ public static class Analyses
 
     /// <summary>The analysis named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No such analysis (the message lists them).</exception>
-    public static Analysis Parse(string? name) =>
-        Enum.GetValues<Analysis>().FirstOrDefault(a => Name(a) == name?.Trim().ToLowerInvariant(), (Analysis)(-1)) is var a && Enum.IsDefined(a)
-            ? a
-            : throw new ArgumentException($"unknown analysis '{name}'; one of: {string.Join(", ", Enum.GetValues<Analysis>().Select(Name))}");
+    public static Analysis Parse(string? name)
+    {
+        foreach (var a in Enum.GetValues<Analysis>())
+            if (Name(a) == name?.Trim().ToLowerInvariant()) return a;
+        throw new ArgumentException($"unknown analysis '{name}'; one of: {string.Join(", ", Enum.GetValues<Analysis>().Select(Name))}");
+    }
 }
