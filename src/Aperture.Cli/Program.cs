@@ -20,5 +20,6 @@ VisualizeCommands.AddTo(root);
 DensityCommands.AddTo(root);
 GanCommands.AddTo(root);
 WeightsCommands.AddTo(root);
+ServeCommand.AddTo(root);
 
 return Cli.Run(root, args);

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Aperture.Core;
 using Aperture.Data.Formats;
 using Aperture.Data.Scenes;
-using Aperture.Imaging;
 using Aperture.Segmentation;
 using Aperture.Segmentation.VNet;
 using Aperture.Training;
@@ -149,16 +147,6 @@ internal static class SegmentCommands
         _ => throw new ArgumentException($"format '{s}' is not one of: auto, voc, coco"),
     };
 
-    /// <summary>What <c>aperture segment</c> reports for one image.</summary>
-    /// <param name="Image">The image file.</param>
-    /// <param name="Width">W.</param>
-    /// <param name="Height">H.</param>
-    /// <param name="Classes">Share of the image's pixels per predicted class (classes present only).</param>
-    /// <param name="Mask">The label PNG written (0 background, class id + 1), or null.</param>
-    /// <param name="Overlay">The overlay PNG written, or null.</param>
-    /// <param name="Ms">Inference time.</param>
-    private sealed record SegmentedImage(string Image, int Width, int Height, IReadOnlyDictionary<string, double> Classes, string? Mask, string? Overlay, double Ms);
-
     private static Command Segment()
     {
         var model = new Option<string>("--model", "-m") { Description = "A segmenter: the run folder of 'train segment', or one of its checkpoints", Required = true };
@@ -182,30 +170,18 @@ internal static class SegmentCommands
             string outDir = CommonOptions.OutDir(r, ".");
             var files = batch.Images;
             bool json = r.GetValue(CommonOptions.Json);
-            var names = new[] { "background" }.Concat(card.ClassNames).ToList();
-            var all = new List<SegmentedImage>();
+            var all = new List<ImageSegmentationResult>();
             foreach (string file in files)
             {
-                using var scope = NewDisposeScope();
-                var image = ImageTensor.Read(file);
-                if (image.shape[0] == 1) image = image.expand(3, -1, -1);
-                var clock = Stopwatch.StartNew();
-                var labels = inference.Labels(network, image, card.Mean, card.Std);
-                double ms = clock.Elapsed.TotalMilliseconds;
-                var counts = labels.flatten().to_type(ScalarType.Int64).bincount(null, names.Count).data<long>().ToArray();
-                long total = labels.numel();
-                var shares = counts.Select((c, i) => (names[i], c)).Where(p => p.c > 0).ToDictionary(p => p.Item1, p => (double)p.c / total);
                 string stem = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file));
-                string? overlayPath = null, maskPath = null;
-                if (r.GetValue(overlay) || (!r.GetValue(masks) && !json)) ImageTensor.Write(overlayPath = stem + "-overlay.png", Overlay.Mask(image, labels, 0.55));
-                if (r.GetValue(masks)) LabelMask.Write(maskPath = stem + "-mask.png", labels);
-                var found = new SegmentedImage(file, (int)image.shape[2], (int)image.shape[1], shares, maskPath, overlayPath, ms);
+                bool drawOverlay = r.GetValue(overlay) || (!r.GetValue(masks) && !json);
+                var found = ImageSegmentation.Run(network, card, inference, file, drawOverlay ? stem + "-overlay.png" : null, r.GetValue(masks) ? stem + "-mask.png" : null);
                 all.Add(found);
                 batch.Add(found);
                 if (!json)
-                    Output.Table($"{Path.GetFileName(file)}: {found.Width}x{found.Height}, {card.Method}, {ms:F0} ms", ["class", "share of pixels"],
-                        shares.OrderByDescending(kv => kv.Value).Select(kv => (IReadOnlyList<string>)[kv.Key, kv.Value.ToString("P1", CultureInfo.InvariantCulture)]));
-                if (!json && (overlayPath ?? maskPath) is not null) Output.Line($"wrote {string.Join(", ", new[] { overlayPath, maskPath }.Where(p => p is not null))}");
+                    Output.Table($"{Path.GetFileName(file)}: {found.Width}x{found.Height}, {card.Method}, {found.Ms:F0} ms", ["class", "share of pixels"],
+                        found.Classes.OrderByDescending(kv => kv.Value).Select(kv => (IReadOnlyList<string>)[kv.Key, kv.Value.ToString("P1", CultureInfo.InvariantCulture)]));
+                if (!json && (found.Overlay ?? found.Mask) is not null) Output.Line($"wrote {string.Join(", ", new[] { found.Overlay, found.Mask }.Where(p => p is not null))}");
             }
             network.Dispose();
             string? results = BatchInputs.WriteToOut(r, batch);
