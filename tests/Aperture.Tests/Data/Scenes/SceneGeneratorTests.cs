@@ -138,7 +138,7 @@ public class SceneGeneratorTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public void ThousandScenesTakeAFewSeconds()
+    public void ThousandScenesDoNotTakeMinutes()
     {
         using var items = FashionMnistSample.Load();
         var gen = new SceneGenerator(items, 9);
@@ -148,7 +148,9 @@ public class SceneGeneratorTests(Xunit.Abstractions.ITestOutputHelper output)
         sw.Stop();
         output.WriteLine($"1000 scenes: {sw.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(1000, scenes.Length);
-        Assert.True(sw.Elapsed.TotalSeconds < 10, $"1000 scenes took {sw.Elapsed.TotalSeconds:F1} s");
+        // A guard against a pathological slow-down (about 8 s on a quiet 2-core machine), not a speed figure: a shared
+        // machine at load 30 took 18 s, so the bound is loose. The speed itself is what `aperture data scenes` prints.
+        Assert.True(sw.Elapsed.TotalSeconds < 60, $"1000 scenes took {sw.Elapsed.TotalSeconds:F1} s");
     }
 
     [Fact]
