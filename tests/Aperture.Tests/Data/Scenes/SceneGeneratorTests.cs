@@ -148,7 +148,7 @@ public class SceneGeneratorTests(Xunit.Abstractions.ITestOutputHelper output)
         sw.Stop();
         output.WriteLine($"1000 scenes: {sw.Elapsed.TotalSeconds:F2} s");
         Assert.Equal(1000, scenes.Length);
-        // A guard against a pathological slow-down (about 8 s on a quiet 2-core machine), not a speed figure: a shared
+        // A guard against a pathological slow-down, not a speed figure (a few seconds on a quiet 2-core machine): a shared
         // machine at load 30 took 18 s, so the bound is loose. The speed itself is what `aperture data scenes` prints.
         Assert.True(sw.Elapsed.TotalSeconds < 60, $"1000 scenes took {sw.Elapsed.TotalSeconds:F1} s");
     }
