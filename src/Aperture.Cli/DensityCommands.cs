@@ -144,7 +144,7 @@ internal static class DensityCommands
             using var disposeModel = density;
             if (n > 0) return Outliers(r, density, card.Method, n);
             using var scope = NewDisposeScope();
-            var batch = stack(files.Select(f => ToItem(ImageTensor.Read(f, grayscale: true), f)).ToArray());
+            var batch = stack(files.Select(f => ImageInput.ToItem(ImageTensor.Read(f, grayscale: true), DensityData.ImageSide)).ToArray());
             var x = DensityData.Prepare(batch, density.Data, r.GetValue(CommonOptions.Seed));
             var ll = density.LogLikelihood(x).data<double>().ToArray();
             var rows = files.Select((f, i) => new { image = f, log_likelihood = ll[i], bits_per_dimension = Likelihood.BitsPerDimension(ll[i], density.Dimension, density.Data) }).ToList();
@@ -169,13 +169,5 @@ internal static class DensityCommands
         else Output.Table($"{method}: AUROC of log-likelihood, {inside.shape[0]} test images vs each outlier set (1 = separates, 0.5 = chance, < 0.5 = prefers outliers)",
             ["outliers", "AUROC", "their mean nats"], scores.Select(s => (IReadOnlyList<string>)[s.Set, s.Auroc.ToString("F3", CultureInfo.InvariantCulture), F1(s.MeanLogLikelihood)]));
         return 0;
-    }
-
-    /// <summary>A grey image <c>uint8 [1, H, W]</c> as a 28x28 item, resized by area averaging when it is another size.</summary>
-    private static Tensor ToItem(Tensor image, string file)
-    {
-        if (image.shape[1] == DensityData.ImageSide && image.shape[2] == DensityData.ImageSide) return image;
-        var f = nn.functional.interpolate(image.unsqueeze(0).to_type(ScalarType.Float32), [DensityData.ImageSide, DensityData.ImageSide], mode: InterpolationMode.Area);
-        return f.squeeze(0).round().clamp(0, 255).to_type(ScalarType.Byte);
     }
 }

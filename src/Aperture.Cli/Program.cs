@@ -18,5 +18,6 @@ ReportCommand.AddTo(root);
 VisualizeCommands.AddTo(root);
 DensityCommands.AddTo(root);
 GanCommands.AddTo(root);
+FeatureCommands.AddTo(root);
 
 return Cli.Run(root, args);
