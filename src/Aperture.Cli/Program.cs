@@ -19,5 +19,6 @@ VisualizeCommands.AddTo(root);
 DensityCommands.AddTo(root);
 GanCommands.AddTo(root);
 FeatureCommands.AddTo(root);
+QualityCommands.AddTo(root);
 
 return Cli.Run(root, args);

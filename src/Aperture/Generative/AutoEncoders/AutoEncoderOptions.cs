@@ -15,7 +15,7 @@ public sealed record AutoEncoderOptions : IValidatable
     public const int MaxSize = 4096;
 
     /// <summary>Encoder width W (<see cref="ConvEncoder"/>).</summary>
-    public int Width { get; init; } = 32;
+    public int Width { get; init; } = 16;
 
     /// <summary>Numbers in the bottleneck code.</summary>
     public int CodeSize { get; init; } = 64;

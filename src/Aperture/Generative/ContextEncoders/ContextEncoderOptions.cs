@@ -16,7 +16,7 @@ public sealed record ContextEncoderOptions : IValidatable
     public const int MaxSize = 4096;
 
     /// <summary>Encoder width W (<see cref="AutoEncoders.ConvEncoder"/>).</summary>
-    public int Width { get; init; } = 32;
+    public int Width { get; init; } = 16;
 
     /// <summary>Which region is removed.</summary>
     public MaskKind Mask { get; init; } = MaskKind.Centre;
@@ -25,7 +25,7 @@ public sealed record ContextEncoderOptions : IValidatable
     public double AdversarialWeight { get; init; } = 0.001;
 
     /// <summary>Base width of the discriminator (<see cref="Gan.DcganDiscriminator"/>).</summary>
-    public int DiscriminatorWidth { get; init; } = 32;
+    public int DiscriminatorWidth { get; init; } = 16;
 
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 64;
