@@ -192,5 +192,11 @@ internal static class FeatureCommands
             table.Options.Labels.Select(n => (IReadOnlyList<string>)[n.ToString(CultureInfo.InvariantCulture),
                 .. columns.Select(c => table.Cells.FirstOrDefault(x => x.Labels == n && x.Encoder == c.Encoder && x.Mode == c.Mode) is { } cell
                     ? string.Create(CultureInfo.InvariantCulture, $"{100 * cell.Mean:F1} ± {100 * cell.Spread:F1}") : "")]));
+        var pretrained = columns.Where(c => c.Mode != "scratch").ToList();
+        Output.Table("accuracy points over scratch on the same label draw (paired per seed): mean ± sample std",
+            ["labels", .. pretrained.Select(c => $"{c.Encoder} {c.Mode}")],
+            table.Options.Labels.Select(n => (IReadOnlyList<string>)[n.ToString(CultureInfo.InvariantCulture),
+                .. pretrained.Select(c => table.Cells.FirstOrDefault(x => x.Labels == n && x.Encoder == c.Encoder && x.Mode == c.Mode) is { GainOverScratch: double g } cell
+                    ? string.Create(CultureInfo.InvariantCulture, $"{100 * g:+0.0;-0.0} ± {100 * cell.GainSpread:F1}") : "")]));
     }
 }

@@ -16,7 +16,19 @@ namespace Aperture.Generative.Transfer;
 /// <param name="Mean">Their mean.</param>
 /// <param name="Spread">Their sample standard deviation (0 for one seed).</param>
 /// <param name="Seconds">Wall time of all seeds.</param>
-public sealed record FewLabelCell(string Encoder, string Mode, int Labels, IReadOnlyList<double> Accuracies, double Mean, double Spread, double Seconds);
+/// <param name="GainOverScratch">Pre-trained cells: mean over seeds of (this accuracy − scratch's on the same label draw), a
+/// paired comparison that removes the draw-to-draw variation both share; null for scratch.</param>
+/// <param name="GainSpread">Sample standard deviation of those per-seed differences; null for scratch.</param>
+public sealed record FewLabelCell(string Encoder, string Mode, int Labels, IReadOnlyList<double> Accuracies, double Mean, double Spread, double Seconds,
+    double? GainOverScratch = null, double? GainSpread = null)
+{
+    /// <summary>Mean and sample standard deviation of numbers (0 spread for one).</summary>
+    public static (double Mean, double Spread) Summary(IReadOnlyList<double> values)
+    {
+        double mean = values.Average();
+        return (mean, values.Count > 1 ? Math.Sqrt(values.Sum(a => (a - mean) * (a - mean)) / (values.Count - 1)) : 0);
+    }
+}
 
 /// <summary>The few-label table.</summary>
 /// <param name="TestImages">Test images scored (the full test set unless limited).</param>
@@ -60,10 +72,11 @@ public static class FewLabelTransfer
             if (n > train.Count) throw new ArgumentException($"--labels {n}: only {train.Count} training images");
             int steps = options.StepsFor(n);
             var draws = Enumerable.Range(0, options.Seeds).Select(s => LabelDraw.ClassBalanced(train.Labels, classes, n, 1000 + s)).ToList();
+            var scratch = new Dictionary<int, FewLabelCell>();
             foreach (int width in loaded.Select(l => l.Encoder.Width).Distinct())
             {
                 string label = loaded.Count(l => l.Encoder.Width == width) == loaded.Count ? "scratch" : $"scratch W={width}";
-                cells.Add(Cell(label, "scratch", n, options, log, s =>
+                cells.Add(scratch[width] = Cell(label, "scratch", n, options, log, s =>
                 {
                     Torch.Seed(1000 + s);
                     using var model = new FewLabelClassifier(new ConvEncoder(width), classes);
@@ -74,22 +87,22 @@ public static class FewLabelTransfer
             foreach (var (label, run, encoder) in loaded)
             {
                 using var testFeatures = Features(encoder, testX);
-                cells.Add(Cell(label, "frozen", n, options, log, s =>
+                cells.Add(Paired(scratch[encoder.Width], Cell(label, "frozen", n, options, log, s =>
                 {
                     Torch.Seed(1000 + s);
                     using var head = nn.Linear(encoder.FeatureSize, classes);
                     head.to(device);
                     using var trainFeatures = Features(encoder, Scale(train.Images.index_select(0, draws[s])).to(device));
                     return TrainHead(head, trainFeatures, train.Labels.index_select(0, draws[s]).to(device), testFeatures, testY, options, steps, s);
-                }));
-                cells.Add(Cell(label, "fine-tuned", n, options, log, s =>
+                }), log));
+                cells.Add(Paired(scratch[encoder.Width], Cell(label, "fine-tuned", n, options, log, s =>
                 {
                     Torch.Seed(1000 + s);
                     var fresh = FeatureLearners.LoadEncoder(run, device).Encoder;
                     using var model = new FewLabelClassifier(fresh, classes);
                     model.to(device);
                     return TrainWhole(model, train, draws[s], testX, testY, options, steps, options.FineTuneRate, s);
-                }));
+                }), log));
             }
             foreach (var d in draws) d.Dispose();
         }
@@ -100,11 +113,17 @@ public static class FewLabelTransfer
     {
         var clock = Stopwatch.StartNew();
         var acc = Enumerable.Range(0, options.Seeds).Select(accuracy).ToList();
-        double mean = acc.Average();
-        double spread = acc.Count > 1 ? Math.Sqrt(acc.Sum(a => (a - mean) * (a - mean)) / (acc.Count - 1)) : 0;
+        var (mean, spread) = FewLabelCell.Summary(acc);
         var cell = new FewLabelCell(encoder, mode, labels, acc, mean, spread, clock.Elapsed.TotalSeconds);
         log?.WriteLine($"[transfer] {labels} labels, {encoder} {mode}: {mean:P1} ± {spread:P1} over {acc.Count} seeds ({cell.Seconds:F0} s)");
         return cell;
+    }
+
+    private static FewLabelCell Paired(FewLabelCell scratch, FewLabelCell cell, TextWriter? log)
+    {
+        var (gain, spread) = FewLabelCell.Summary(cell.Accuracies.Zip(scratch.Accuracies, (a, b) => a - b).ToList());
+        log?.WriteLine($"[transfer] {cell.Labels} labels, {cell.Encoder} {cell.Mode} − scratch, paired by label draw: {100 * gain:+0.0;-0.0} ± {100 * spread:F1} points");
+        return cell with { GainOverScratch = gain, GainSpread = spread };
     }
 
     /// <summary>Images <c>uint8 [N, 1, 28, 28]</c> → float in [-1, 1], the feature learners' input range.</summary>
