@@ -60,16 +60,8 @@ public sealed record FeatureLearnerSettings
     {
         var method = FeatureLearners.Find(Model);
         var options = (IValidatable)OptionAssignments.Apply(method.DefaultOptions, Set);
-        string last = Path.Combine(OutputDirectory, "checkpoints", "last.ckpt");
-        if (Resume && Set.Count == 0 && File.Exists(last))
-        {
-            // A resumed run continues with the options it was started with, not today's defaults.
-            var saved = ModelCard.Expect(last, ModelFamily.Encoder);
-            if (saved.Method != method.Name)
-                throw new ArgumentException($"--resume: {last} holds a {saved.Method} run, not {method.Name}; use --model {saved.Method}");
-            options = (IValidatable)saved.SettingsAs(method.OptionsType);
-            options.Validate();
-        }
+        if (ResumedOptions.From(OutputDirectory, Resume, Set.Count > 0, ModelFamily.Encoder, method.Name, method.OptionsType) is IValidatable saved)
+            options = saved;
         if (Limit < 0 || Validation < 1 || TestImages < 1)
             throw new ArgumentException($"--limit must be >= 0, --validation and --test-images >= 1 (got {Limit}, {Validation}, {TestImages})");
         var (lr, beta1) = options switch

@@ -115,15 +115,10 @@ public static class GanRun
     {
         var (options, training) = settings.Plan();
         var method = Gans.Find(settings.Model);
-        string lastCheckpoint = Path.Combine(settings.OutputDirectory, "checkpoints", "last.ckpt");
-        if (settings.Resume && settings.Set.Count == 0 && File.Exists(lastCheckpoint))
+        // A resumed run continues with the options it was started with (batch size, stabilisers), not today's defaults.
+        if (ResumedOptions.From(settings.OutputDirectory, settings.Resume, settings.Set.Count > 0, ModelFamily.Gan, method.Name, typeof(GanOptions)) is GanOptions saved)
         {
-            // A resumed run continues with the options it was started with (batch size, stabilisers), not today's defaults.
-            var saved = ModelCard.Expect(lastCheckpoint, ModelFamily.Gan);
-            if (saved.Method != method.Name)
-                throw new ArgumentException($"--resume: {lastCheckpoint} holds a {saved.Method} run, not {method.Name}; use --model {saved.Method}");
-            options = saved.SettingsAs<GanOptions>();
-            options.Validate();
+            options = saved;
             training = training with { LearningRate = options.LearningRate, Beta1 = options.Beta1 };
         }
         var shape = train.Images.shape;
