@@ -167,7 +167,7 @@ public static class ModelFamily
         [Segmenter] = ("segmenter", "'aperture segment'"),
         [DensityModel] = ("density model", "'aperture score' or 'aperture sample'"),
         [Gan] = ("generative adversarial network", "'aperture generate' or 'aperture sample'"),
-        [Encoder] = ("feature learner (auto-encoder or context encoder)", "'aperture transfer', 'aperture inpaint' (context encoders) or 'aperture sample' (auto-encoders: reconstructions)"),
+        [Encoder] = ("feature learner (auto-encoder or context encoder)", "'aperture transfer' or 'aperture inpaint' (context encoders)"),
     };
 
     /// <summary>The family in words.</summary>
