@@ -12,49 +12,15 @@ using static TorchSharp.torch;
 namespace Aperture.Generative;
 
 /// <summary>What a feature-learner run is asked to do (<c>aperture train autoencoder</c>, <c>train context-encoder</c>).</summary>
-public sealed record FeatureLearnerSettings
+public sealed record FeatureLearnerSettings : GenerativeRunSettings
 {
-    /// <summary>Method name, one of <see cref="FeatureLearners.All"/>.</summary>
-    public required string Model { get; init; }
-
-    /// <summary>Run folder: checkpoints, metrics, figures and <c>results.json</c>.</summary>
-    public required string OutputDirectory { get; init; }
-
-    /// <summary>Seed of initialisation, order, noise and masks.</summary>
-    public long Seed { get; init; }
-
-    /// <summary>Epochs.</summary>
-    public int Epochs { get; init; } = 5;
-
-    /// <summary>Changes to the method's options, <c>name=value</c> (snake_case names).</summary>
-    public IReadOnlyList<string> Set { get; init; } = [];
-
-    /// <summary>Continue from the run folder's last checkpoint (every network and optimizer), with the options stored in
-    /// it when <see cref="Set"/> is empty.</summary>
-    public bool Resume { get; init; }
-
-    /// <summary>Train on at most this many images (0: all but the validation ones).</summary>
-    public int Limit { get; init; }
-
     /// <summary>Training images held out to pick the best epoch.</summary>
     public int Validation { get; init; } = 5000;
 
     /// <summary>Test images scored at the end (reconstruction error; inpainting against the baselines).</summary>
     public int TestImages { get; init; } = 2000;
 
-    /// <summary>How training shows progress.</summary>
-    public ProgressMode Progress { get; init; } = ProgressMode.Auto;
-
-    /// <summary>Where progress lines go (null: the console).</summary>
-    public TextWriter? Log { get; init; }
-
-    /// <summary>Write TensorBoard event files.</summary>
-    public bool TensorBoard { get; init; } = true;
-
-    /// <summary>Steps between metric reads and NaN checks.</summary>
-    public int LogEvery { get; init; } = 50;
-
-    /// <summary>The method, its options with <see cref="Set"/> applied (validated) and the trainer's options; checked before any data is read.</summary>
+    /// <summary>The method, its options with <see cref="GenerativeRunSettings.Set"/> applied (validated) and the trainer's options; checked before any data is read.</summary>
     /// <exception cref="ArgumentException">The first bad setting.</exception>
     public (FeatureLearner Method, IValidatable Options, TrainingOptions Training) Plan()
     {
