@@ -8,6 +8,7 @@ using Aperture.Bench;
 //   dotnet run -c Release --project bench/Aperture.Bench -- big-images [--skip-full]
 //   dotnet run -c Release --project bench/Aperture.Bench -- density [--train N] [--test M] [--sklearn-queries K] [--steps S] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- segmentation [--steps N] [--batch B] [--size S] [--models a,b] [--no-peers]
+//   dotnet run -c Release --project bench/Aperture.Bench -- generative [--steps N] [--no-peers]
 var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
@@ -17,6 +18,7 @@ var benches = new Dictionary<string, Func<string[], object>>
     ["big-image-case"] = BigImageBench.RunCase,
     ["density"] = DensityBench.Run,
     ["segmentation"] = SegmentationBench.Run,
+    ["generative"] = GenerativeBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
 {

@@ -97,9 +97,10 @@ internal static class DensityCommands
 
     private static Command Sample()
     {
-        var model = new Option<string>("--model", "-m") { Description = "A density model: the run folder of 'train density', or its checkpoint", Required = true };
+        var model = new Option<string>("--model", "-m") { Description = "A generator: the run folder of 'train density' or 'train gan', or its checkpoint", Required = true };
         var count = new Option<int>("--count", "-n") { Description = "Samples to draw (1 to 1024)", DefaultValueFactory = _ => 64 };
-        var cmd = Cli.Command("sample", "Draw samples from a trained density model and write them as one PNG grid (--out, default samples.png).",
+        var cmd = Cli.Command("sample", "Draw samples from a trained density model or GAN (dispatched on the model card's family; 'generate' is the GAN's own verb, " +
+            "with interpolations and class rows) and write them as one PNG grid (--out, default samples.png).",
             "aperture sample --model runs/vae --count 64 --out vae-samples.png");
         cmd.Add(model); cmd.Add(count);
         cmd.SetAction(r =>
@@ -109,15 +110,14 @@ internal static class DensityCommands
             if (n is < 1 or > 1024) throw new ArgumentException($"--count must be in [1, 1024] (got {n})");
             string output = CommonOptions.OutDir(r, "samples.png");
             if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) output = Path.Combine(output, "samples.png");
-            var (density, card) = DensityModels.Load(r.GetValue(model)!, device);
-            using var disposeModel = density;
             using var scope = NewDisposeScope();
             long seed = r.GetValue(CommonOptions.Seed);
-            var samples = density is VariationalAutoencoder vae ? vae.SampleMeans(n, seed) : density.Sample(n, seed);
+            var generator = TrainedGenerator.Open(r.GetValue(model)!, device);
+            var samples = generator.Sample(n, seed);
             OutputFolder.Create(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            ImageTensor.Write(output, ImageGrid.Tile(DensityData.ToImages(samples), columns: Math.Min(n, 8), padding: 2, scale: 2));
-            if (r.GetValue(CommonOptions.Json)) Output.Json(new { model = card.Method, count = n, seed, png = output });
-            else Output.Line($"{n} samples of {card.Method} written to {output}");
+            ImageTensor.Write(output, ImageGrid.Tile(samples, columns: Math.Min(n, 8), padding: 2, scale: 2));
+            if (r.GetValue(CommonOptions.Json)) Output.Json(new { model = generator.Name, count = n, seed, png = output });
+            else Output.Line($"{n} samples of {generator.Name} written to {output}");
             return 0;
         });
         return cmd;
@@ -144,7 +144,7 @@ internal static class DensityCommands
             using var disposeModel = density;
             if (n > 0) return Outliers(r, density, card.Method, n);
             using var scope = NewDisposeScope();
-            var batch = stack(files.Select(f => ToItem(ImageTensor.Read(f, grayscale: true), f)).ToArray());
+            var batch = stack(files.Select(f => ImageInput.ToItem(ImageTensor.Read(f, grayscale: true), DensityData.ImageSide)).ToArray());
             var x = DensityData.Prepare(batch, density.Data, r.GetValue(CommonOptions.Seed));
             var ll = density.LogLikelihood(x).data<double>().ToArray();
             var rows = files.Select((f, i) => new { image = f, log_likelihood = ll[i], bits_per_dimension = Likelihood.BitsPerDimension(ll[i], density.Dimension, density.Data) }).ToList();
@@ -169,13 +169,5 @@ internal static class DensityCommands
         else Output.Table($"{method}: AUROC of log-likelihood, {inside.shape[0]} test images vs each outlier set (1 = separates, 0.5 = chance, < 0.5 = prefers outliers)",
             ["outliers", "AUROC", "their mean nats"], scores.Select(s => (IReadOnlyList<string>)[s.Set, s.Auroc.ToString("F3", CultureInfo.InvariantCulture), F1(s.MeanLogLikelihood)]));
         return 0;
-    }
-
-    /// <summary>A grey image <c>uint8 [1, H, W]</c> as a 28x28 item, resized by area averaging when it is another size.</summary>
-    private static Tensor ToItem(Tensor image, string file)
-    {
-        if (image.shape[1] == DensityData.ImageSide && image.shape[2] == DensityData.ImageSide) return image;
-        var f = nn.functional.interpolate(image.unsqueeze(0).to_type(ScalarType.Float32), [DensityData.ImageSide, DensityData.ImageSide], mode: InterpolationMode.Area);
-        return f.squeeze(0).round().clamp(0, 255).to_type(ScalarType.Byte);
     }
 }

@@ -21,5 +21,7 @@ DensityCommands.AddTo(root);
 GanCommands.AddTo(root);
 WeightsCommands.AddTo(root);
 ServeCommand.AddTo(root);
+FeatureCommands.AddTo(root);
+QualityCommands.AddTo(root);
 
 return Cli.Run(root, args);

@@ -156,6 +156,9 @@ public static class ModelFamily
     /// <summary>Generative adversarial networks (<c>aperture train gan</c>).</summary>
     public const string Gan = "gan";
 
+    /// <summary>Feature learners: auto-encoders and context encoders (<c>aperture train autoencoder</c>, <c>train context-encoder</c>).</summary>
+    public const string Encoder = "encoder";
+
     private static readonly Dictionary<string, (string Words, string Verbs)> Known = new()
     {
         [Classifier] = ("classifier", "'aperture eval', 'predict', 'cam' or 'visualize'"),
@@ -163,7 +166,8 @@ public static class ModelFamily
         [Localizer] = ("weakly supervised localizer", "'aperture localize'"),
         [Segmenter] = ("segmenter", "'aperture segment'"),
         [DensityModel] = ("density model", "'aperture score' or 'aperture sample'"),
-        [Gan] = ("generative adversarial network", "'aperture generate'"),
+        [Gan] = ("generative adversarial network", "'aperture generate' or 'aperture sample'"),
+        [Encoder] = ("feature learner (auto-encoder or context encoder)", "'aperture transfer' or 'aperture inpaint' (context encoders)"),
     };
 
     /// <summary>The family in words.</summary>

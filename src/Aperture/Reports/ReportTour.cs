@@ -27,6 +27,7 @@ public static class ReportTour
         ("detection", 7, 1),
         ("segmentation", 5, 1),
         ("density models", 6, 1),
+        ("learning without labels", 5, 1),
     ];
 
     /// <summary>Runs the tour; returns the path of <c>index.html</c>.</summary>
@@ -62,7 +63,13 @@ public static class ReportTour
         SegmentationChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
         chapters.Advance();
         Begin(4);
-        DensityChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        var density = DensityChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        chapters.Advance();
+        Begin(5);
+        string lenet = Path.Combine(report.Folder, "runs", "lenet5");
+        string? vae = density.Rows.FirstOrDefault(r => r.Label.StartsWith("vae", StringComparison.Ordinal) && r.Label.EndsWith("gaussian", StringComparison.Ordinal))?.RunFolder;
+        LearningWithoutLabelsChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log,
+            Directory.Exists(lenet) ? lenet : null, vae);
         chapters.Advance();
         chapters.Done();
         report.Preamble.Add($"The whole tour took {total.Elapsed.TotalSeconds:F0} s.");

@@ -10,43 +10,9 @@ using static TorchSharp.torch;
 namespace Aperture.Generative.Gan;
 
 /// <summary>What a GAN run is asked to do (<c>aperture train gan</c>).</summary>
-public sealed record GanSettings
+public sealed record GanSettings : GenerativeRunSettings
 {
-    /// <summary>Method name, one of <see cref="Gans.Names"/>.</summary>
-    public required string Model { get; init; }
-
-    /// <summary>Run folder: checkpoints, metrics, <c>samples/</c>, figures and <c>results.json</c>.</summary>
-    public required string OutputDirectory { get; init; }
-
-    /// <summary>Seed of initialisation, noise, order and the fixed-noise grids.</summary>
-    public long Seed { get; init; }
-
-    /// <summary>Epochs.</summary>
-    public int Epochs { get; init; } = 5;
-
-    /// <summary>Changes to the method's <see cref="GanOptions"/>, <c>name=value</c> (snake_case names).</summary>
-    public IReadOnlyList<string> Set { get; init; } = [];
-
-    /// <summary>Continue from the run folder's last checkpoint (both networks, both optimizers, the moving average),
-    /// with the options stored in it when <see cref="Set"/> is empty.</summary>
-    public bool Resume { get; init; }
-
-    /// <summary>Train on at most this many images (0: all).</summary>
-    public int Limit { get; init; }
-
-    /// <summary>How training shows progress.</summary>
-    public ProgressMode Progress { get; init; } = ProgressMode.Auto;
-
-    /// <summary>Where progress lines and health warnings go (null: the console).</summary>
-    public TextWriter? Log { get; init; }
-
-    /// <summary>Write TensorBoard event files.</summary>
-    public bool TensorBoard { get; init; } = true;
-
-    /// <summary>Steps between metric reads and NaN checks.</summary>
-    public int LogEvery { get; init; } = 50;
-
-    /// <summary>The method's options with <see cref="Set"/> applied, validated; and the trainer's options. Checked
+    /// <summary>The method's options with <see cref="GenerativeRunSettings.Set"/> applied, validated; and the trainer's options. Checked
     /// before any data is read.</summary>
     /// <exception cref="ArgumentException">The first bad setting.</exception>
     public (GanOptions Gan, TrainingOptions Training) Plan()
@@ -115,15 +81,10 @@ public static class GanRun
     {
         var (options, training) = settings.Plan();
         var method = Gans.Find(settings.Model);
-        string lastCheckpoint = Path.Combine(settings.OutputDirectory, "checkpoints", "last.ckpt");
-        if (settings.Resume && settings.Set.Count == 0 && File.Exists(lastCheckpoint))
+        // A resumed run continues with the options it was started with (batch size, stabilisers), not today's defaults.
+        if (ResumedOptions.From(settings.OutputDirectory, settings.Resume, settings.Set.Count > 0, ModelFamily.Gan, method.Name, typeof(GanOptions)) is GanOptions saved)
         {
-            // A resumed run continues with the options it was started with (batch size, stabilisers), not today's defaults.
-            var saved = ModelCard.Expect(lastCheckpoint, ModelFamily.Gan);
-            if (saved.Method != method.Name)
-                throw new ArgumentException($"--resume: {lastCheckpoint} holds a {saved.Method} run, not {method.Name}; use --model {saved.Method}");
-            options = saved.SettingsAs<GanOptions>();
-            options.Validate();
+            options = saved;
             training = training with { LearningRate = options.LearningRate, Beta1 = options.Beta1 };
         }
         var shape = train.Images.shape;
