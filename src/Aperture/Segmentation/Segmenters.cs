@@ -41,7 +41,7 @@ public static class Segmenters
             budget => Dilated(budget, false, 8, 2e-3),
             (classes, options) => new DilatedNetwork(3, classes, (DilatedOptions)options)),
         new("dilated", "context module (Yu & Koltun 2016): dilations 1, 1, 2, 4, 8, 16, 1, identity-initialised, trained on top of a trained dilated front end",
-            budget => Dilated(budget, true, 4, 1e-3),
+            budget => Dilated(budget, true, 8, 1e-3),
             (classes, options) => new DilatedNetwork(3, classes, (DilatedOptions)options))
         {
             StartsFrom = "dilated-frontend", InitialiseFrom = (net, from) => ((DilatedNetwork)net).InitialiseFrom((DilatedNetwork)from),
@@ -51,7 +51,7 @@ public static class Segmenters
             {
                 RunBudget.Quick => new(1, OptimizerKind.Adam, 2e-3, 8, new UNetOptions { BaseWidth = 8 }, Scenes: QuickScenes),
                 RunBudget.Report => new(5, OptimizerKind.Adam, 2e-3, 8, new UNetOptions(), Scenes: ReportScenes),
-                _ => new(8, OptimizerKind.Adam, 2e-3, 8, new UNetOptions()),
+                _ => new(16, OptimizerKind.Adam, 2e-3, 8, new UNetOptions()), // FCN-8s's three stages together: 8 + 4 + 4
             },
             (classes, options) => new UNetNetwork(classes, (UNetOptions)options)),
     ];
