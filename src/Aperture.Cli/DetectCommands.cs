@@ -62,7 +62,7 @@ internal static class DetectCommands
             };
             // Every option is checked before any data is read or generated.
             DetectionRun.Plan(settings);
-            var datasetFormat = ParseFormat(r.GetValue(format)!);
+            var datasetFormat = DatasetFormats.Parse(r.GetValue(format)!);
             var proposalMode = SelectiveSearchProposals.ParseMode(r.GetValue(proposals)!);
             string? userRoot = r.GetValue(dataRoot);
             int sceneCount = r.GetValue(scenes), limit = r.GetValue(limitTrain), testLimit = r.GetValue(limitTest), maxBoxes = r.GetValue(maxProposals);
@@ -96,14 +96,6 @@ internal static class DetectCommands
     }
 
     private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
-
-    private static DatasetFormat ParseFormat(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "auto" => DatasetFormat.Auto,
-        "voc" => DatasetFormat.Voc,
-        "coco" => DatasetFormat.Coco,
-        _ => throw new ArgumentException($"format '{s}' is not one of: auto, voc, coco"),
-    };
 
     private static Command Detect()
     {

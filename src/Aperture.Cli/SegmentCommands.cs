@@ -63,7 +63,7 @@ internal static class SegmentCommands
             var log = progress.Log;
             string root = r.GetValue(dataRoot) ?? ScenesWriter.Ensure(Path.Combine(outDir, "scenes"), r.GetValue(scenes) ?? recipe.Scenes, seed, r.GetValue(CommonOptions.Data), log);
             int limit = r.GetValue(limitTrain);
-            using var data = SegmentationData.Load(root, ParseFormat(r.GetValue(format)!), limit, Math.Max(50, limit / 8), r.GetValue(limitTest));
+            using var data = SegmentationData.Load(root, DatasetFormats.Parse(r.GetValue(format)!), limit, Math.Max(50, limit / 8), r.GetValue(limitTest));
             log?.WriteLine($"data: {root} ({data.Format}); {data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images; {data.ClassNames.Count} classes + background");
             using var outcome = SegmentationRun.Execute(new SegmentationSettings
             {
@@ -138,14 +138,6 @@ internal static class SegmentCommands
     private static bool IsNifti(string file) => file.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase);
 
     private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
-
-    private static DatasetFormat ParseFormat(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "auto" => DatasetFormat.Auto,
-        "voc" => DatasetFormat.Voc,
-        "coco" => DatasetFormat.Coco,
-        _ => throw new ArgumentException($"format '{s}' is not one of: auto, voc, coco"),
-    };
 
     private static Command Segment()
     {
