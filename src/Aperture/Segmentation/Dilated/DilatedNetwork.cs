@@ -109,7 +109,7 @@ public sealed class DilatedNetwork : Module<Tensor, Tensor>, ISegmentationNetwor
         bool frozen = context is not null && Options.FreezeFrontEnd;
         using var scope = NewDisposeScope();
         using var grad = frozen ? no_grad() : null;
-        var h = stage5.forward(stage4.forward(stage3.forward(stage2.forward(stage1.forward(x)))));
+        var h = stage5.forward(stage4.forward(stage3.forward(stage2.forward(stage1.forward(ChannelsLast.Of(x))))));
         h = drop6.forward(F.relu(fc6.forward(h)));
         h = drop7.forward(F.relu(fc7.forward(h)));
         return final.forward(h).MoveToOuterDisposeScope();

@@ -113,7 +113,7 @@ public sealed class Fcn : Module<Tensor, Tensor>, ISegmentationNetwork
         if (x.shape[2] % InputMultiple != 0 || x.shape[3] % InputMultiple != 0)
             throw new ArgumentException($"FCN needs sides that are multiples of {InputMultiple}, got {x.shape[2]}x{x.shape[3]} (pad the image)");
         using var scope = NewDisposeScope();
-        var pool3 = stage3.forward(stage2.forward(stage1.forward(x)));
+        var pool3 = stage3.forward(stage2.forward(stage1.forward(ChannelsLast.Of(x))));
         var pool4 = stage4.forward(pool3);
         var pool5 = stage5.forward(pool4);
         var h = drop6.forward(functional.relu(fc6.forward(pool5)));

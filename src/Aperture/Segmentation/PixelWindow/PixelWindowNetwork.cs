@@ -91,7 +91,7 @@ public sealed class PixelWindowNetwork : Module<Tensor, Tensor>, ISegmentationNe
         if (windows.dim() != 4 || windows.shape[1] != InChannels || windows.shape[2] != Window || windows.shape[3] != Window)
             throw new ArgumentException($"expected windows [M, {InChannels}, {Window}, {Window}], got [{string.Join(", ", windows.shape)}]");
         using var scope = NewDisposeScope();
-        var x = windows;
+        var x = ChannelsLast.Of(windows);
         for (int i = 0; i < convs.Count; i++)
         {
             x = F.relu(convs[i].forward(x));
@@ -111,7 +111,7 @@ public sealed class PixelWindowNetwork : Module<Tensor, Tensor>, ISegmentationNe
             throw new ArgumentException($"pixel window expects images [N, {InChannels}, H, W], got [{string.Join(", ", images.shape)}]");
         using var scope = NewDisposeScope();
         long h = (Window - 1) / 2;
-        var x = F.pad(images, new long[] { h, h, h, h });
+        var x = F.pad(ChannelsLast.Of(images), new long[] { h, h, h, h });
         long d = 1;
         for (int i = 0; i < convs.Count; i++)
         {

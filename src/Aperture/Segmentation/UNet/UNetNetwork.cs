@@ -84,6 +84,7 @@ public sealed class UNetNetwork : nn.Module<Tensor, Tensor>, ISegmentationNetwor
         if (x.shape[2] % InputMultiple != 0 || x.shape[3] % InputMultiple != 0)
             throw new ArgumentException($"U-Net of depth {_options.Depth} needs sides that are multiples of {InputMultiple}, got {x.shape[2]}x{x.shape[3]} (SegmentationInference pads any size)");
         using var scope = NewDisposeScope();
+        x = ChannelsLast.Of(x);
         var skips = new List<Tensor>();
         foreach (var stage in _down)
         {
