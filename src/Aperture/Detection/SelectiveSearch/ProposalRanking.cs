@@ -8,13 +8,23 @@ namespace Aperture.Detection;
 /// several strategies propose has several chances of an early place, as the paper intends.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The paper leaves the initial regions' position open; as in the authors' code (<c>Image2HierarchicalGrouping.m</c>),
 /// every initial region of a segmentation takes the position below the first merge (m + 1 for m merges), and is
 /// listed once per segmentation — not once per similarity set grouped on it, since they are the same regions.
-/// The order is the paper's prior: large regions (the top of every hierarchy) come early and the thousands of small
-/// ones late, softened by the jitter. OpenCV's ximgproc differs here: it ranks by RND × the region's height in its
-/// merge tree counted from the bottom (initial regions 1, a merge one more than its taller child), the paper's order
-/// turned round (its source says so), which puts small regions first.
+/// (Before issue 13 they took positions m + 1 … 2m + 1 in label order, which favoured the top rows of the image, and
+/// were listed once per strategy.)
+/// </para>
+/// <para>
+/// The order is the paper's prior: large regions (the top of every hierarchy) come early and small ones late,
+/// softened by the jitter — apt for Pascal VOC, whose objects are large. OpenCV's ximgproc turns it round (its source
+/// says so): it ranks by RND × the region's height in its merge tree counted from the bottom (initial regions 1),
+/// so its initial regions come first. On small images of small objects that wins the first places: on the report's
+/// 128x128 test scenes (items of median 47 px) the initial regions alone hold most objects (measured once: OpenCV's coarser
+/// segmentations, k = 150/300/450 with minimum size 100, cover 91% of them with 124 boxes per image), and OpenCV's recall
+/// within its first 50 and 100 boxes is well above the paper's ranking; from 300 boxes on, ours is higher
+/// (<c>bench -- proposals</c>).
+/// </para>
 /// </remarks>
 internal static class ProposalRanking
 {
