@@ -4,6 +4,7 @@ using Aperture.Bench;
 // Speed and quality benchmarks; each prints one JSON object.
 //   dotnet run -c Release --project bench/Aperture.Bench -- train-throughput [repeats]
 //   dotnet run -c Release --project bench/Aperture.Bench -- detection [--photos DIR] [--no-peers]
+//   dotnet run -c Release --project bench/Aperture.Bench -- proposals [--seed S] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- memory [epochs=50] [images per epoch=60000]
 //   dotnet run -c Release --project bench/Aperture.Bench -- big-images [--skip-full]
 //   dotnet run -c Release --project bench/Aperture.Bench -- density [--train N] [--test M] [--sklearn-queries K] [--steps S] [--no-peers]
@@ -13,6 +14,7 @@ var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
     ["detection"] = DetectionBench.Run,
+    ["proposals"] = ProposalBench.Run,
     ["memory"] = MemoryBench.Run,
     ["big-images"] = BigImageBench.Run,
     ["big-image-case"] = BigImageBench.RunCase,

@@ -23,6 +23,27 @@ public sealed record DetectorReportRow(string Method, DetectorScore Score, doubl
 /// </summary>
 public static class DetectionChapter
 {
+    /// <summary>Scenes the chapter generates: 500 (120 in a quick run).</summary>
+    /// <param name="quick">A quick run.</param>
+    public static int SceneCount(bool quick) => quick ? 120 : 500;
+
+    /// <summary>
+    /// Writes the chapter's scene set into <paramref name="dir"/>: <see cref="SceneCount"/> scenes of the generator's defaults
+    /// (128x128), 85% train and 15% held-out test (75% / 25% in a quick run), test scenes made of test items only. The
+    /// proposal study and the detectors are scored on its test split; <c>bench -- proposals</c> scores on the same scenes.
+    /// </summary>
+    /// <param name="dir">Dataset folder (VOC + COCO + masks).</param>
+    /// <param name="trainItems">Items for training scenes (Fashion-MNIST training images).</param>
+    /// <param name="testItems">Items for test scenes (Fashion-MNIST test images).</param>
+    /// <param name="quick">A quick run.</param>
+    /// <param name="seed">Generator seed.</param>
+    /// <param name="progress">Told the number of scenes written so far, or null.</param>
+    public static SceneSetSummary WriteScenes(string dir, LabeledImages trainItems, LabeledImages testItems, bool quick, long seed, IProgress<int>? progress = null)
+    {
+        var splits = quick ? new SceneSplits(0.75, 0.0, 0.25) : new SceneSplits(0.85, 0.0, 0.15);
+        return ScenesWriter.Write(dir, trainItems, SceneCount(quick), seed, new SceneOptions(), splits, progress, testItems);
+    }
+
     /// <summary>Generates scenes, trains and scores the three detectors, and adds the chapter; returns the rows.</summary>
     /// <param name="report">The report.</param>
     /// <param name="trainItems">Items for training scenes (Fashion-MNIST training images).</param>
@@ -36,12 +57,10 @@ public static class DetectionChapter
         Device device, TextWriter log, IProposalSource? proposals = null)
     {
         string dir = Path.Combine(report.Folder, "detection");
-        int count = quick ? 120 : 500;
-        var splits = quick ? new SceneSplits(0.75, 0.0, 0.25) : new SceneSplits(0.85, 0.0, 0.15);
-        log.WriteLine($"[report] detection: {count} scenes");
+        log.WriteLine($"[report] detection: {SceneCount(quick)} scenes");
         using (var progress = ProgressReporter.From(log))
-        using (var task = progress.Start("scenes", count))
-            ScenesWriter.Write(Path.Combine(dir, "scenes"), trainItems, count, seed, new SceneOptions(), splits, ProgressReporter.Counting(task), testItems);
+        using (var task = progress.Start("scenes", SceneCount(quick)))
+            WriteScenes(Path.Combine(dir, "scenes"), trainItems, testItems, quick, seed, ProgressReporter.Counting(task));
         using var data = DetectionData.Load(Path.Combine(dir, "scenes"));
         var train = data.Train;
         var test = data.Test;

@@ -2,6 +2,18 @@ using System.Numerics;
 
 namespace Aperture.Detection;
 
+/// <summary>One strategy's grouping: every region it made, bottom-up.</summary>
+/// <param name="Segmentation">Index of the initial segmentation (colour space and k) it grew from; strategies that differ
+/// only in their similarities share it, and so share its initial regions.</param>
+/// <param name="Initial">Number of initial regions n: regions 0..n−1 are the segmentation's, region n + j is merge j.</param>
+/// <param name="Boxes">Inclusive pixel boxes (x1, y1, x2, y2), 4 ints per region, initial regions first, then merges in
+/// the order they were made (the last one is the whole image when the region graph is connected).</param>
+internal sealed record Hierarchy(int Segmentation, int Initial, int[] Boxes)
+{
+    /// <summary>Number of regions: initial ones and merges.</summary>
+    public int Count => Boxes.Length / 4;
+}
+
 /// <summary>
 /// Selective search's greedy hierarchical grouping (Uijlings et al. 2013, algorithm 1): repeatedly merge the most
 /// similar pair of neighbouring regions, updating the merged region's features incrementally (size-weighted
@@ -11,9 +23,12 @@ internal static class HierarchicalGrouping
 {
     /// <summary>
     /// Runs the grouping; returns every region of the hierarchy (initial regions first, then merges in order) as
-    /// inclusive pixel boxes, 4 ints per region.
+    /// inclusive pixel boxes.
     /// </summary>
-    public static int[] Run(InitialRegions init, Similarity measures)
+    /// <param name="init">The initial segmentation's regions.</param>
+    /// <param name="measures">Similarities summed.</param>
+    /// <param name="segmentation">Which initial segmentation this is (strategies that share it share its regions).</param>
+    public static Hierarchy Run(InitialRegions init, Similarity measures, int segmentation)
     {
         int n = init.Count, total = 2 * n - 1;
         int cl = init.ColorLength, tl = init.TextureLength;
@@ -85,7 +100,7 @@ internal static class HierarchicalGrouping
         }
         // Disconnected leftovers (not possible for a connected grid, kept for safety) stay as their own roots.
         Array.Resize(ref box, 4 * next);
-        return box;
+        return new Hierarchy(segmentation, n, box);
     }
 
     private static double Intersection(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

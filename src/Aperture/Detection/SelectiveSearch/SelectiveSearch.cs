@@ -36,9 +36,9 @@ public sealed record SelectiveSearchStrategy(ColorSpace Space, int K, Similarity
 /// <summary>
 /// Selective search for object recognition (Uijlings, van de Sande, Gevers &amp; Smeulders, IJCV 2013): initial
 /// regions from graph-based segmentation are grouped bottom-up by similarity; every region of every hierarchy is
-/// a proposal. Several strategies (colour spaces, k, similarity sets) run in parallel; boxes are ranked by their
-/// level in the hierarchy (1 at the top) times a uniform random number, per strategy, pooled, sorted, and
-/// de-duplicated. (The files sit in Detection/SelectiveSearch/; the types live in <c>Aperture.Detection</c> so
+/// a proposal. Several strategies (colour spaces, k, similarity sets) run in parallel; their regions are ranked as in
+/// the paper's section 3.3 (position in the hierarchy counted from the top, times a uniform random number; pooled,
+/// sorted, then de-duplicated: see <see cref="ProposalRanking"/>). (The files sit in Detection/SelectiveSearch/; the types live in <c>Aperture.Detection</c> so
 /// that this class name does not clash with a namespace.)
 /// </summary>
 /// <remarks>
@@ -113,6 +113,13 @@ public static class SelectiveSearch
     /// </summary>
     public static float[] Propose(byte[] rgb, int height, int width, IReadOnlyList<SelectiveSearchStrategy> strategies,
         int maxBoxes = 2000, long seed = 0, int threads = 0)
+        => ProposalRanking.Rank(Hierarchies(rgb, height, width, strategies, threads), seed, maxBoxes);
+
+    /// <summary>
+    /// Steps 1–3 for every strategy: initial segmentation, region features, hierarchical grouping. Returns one
+    /// hierarchy per strategy, in strategy order (the same whatever the thread count).
+    /// </summary>
+    internal static Hierarchy[] Hierarchies(byte[] rgb, int height, int width, IReadOnlyList<SelectiveSearchStrategy> strategies, int threads = 0)
     {
         if (rgb.Length != 3L * height * width) throw new ArgumentException($"expected {3L * height * width} RGB bytes for {height}x{width}, got {rgb.Length}");
         if (strategies.Count == 0) throw new ArgumentException("selective search needs at least one strategy");
@@ -124,7 +131,9 @@ public static class SelectiveSearch
             throw new InvalidOperationException($"selective search on {width}x{height} pixels with {workers} threads needs about {need / 1e9:F1} GB, "
                 + $"more than the {available / 1e9:F1} GB available: search a downscaled copy (--max-side) or use fewer threads");
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
-        var ranked = new (float Rank, int X1, int Y1, int X2, int Y2)[strategies.Count][];
+        var hierarchies = new Hierarchy[strategies.Count];
+        // Strategies on the same colour space and k share one initial segmentation.
+        var segmentations = strategies.Select(s => (s.Space, s.K)).Distinct().ToList();
 
         // One colour space at a time on a big image, so that only one space's per-pixel buffers exist at any moment;
         // a small one (under CollectAbovePixels) runs up to `workers` spaces at once, which keeps every core busy
@@ -138,29 +147,18 @@ public static class SelectiveSearch
             // The space's per-pixel buffers are garbage now; on a big image hand them back before the next space
             // allocates its own, rather than when the GC's large-object budget runs out (which lets RSS double).
             Release(height, width);
-            // 3. Hierarchical grouping of this space's strategies, at most `workers` at once; each ranks its regions.
+            // 3. Hierarchical grouping of this space's strategies, at most `workers` at once.
             var mine = Enumerable.Range(0, strategies.Count).Where(si => strategies[si].Space == space).ToArray();
             Parallel.For(0, mine.Length, options, j =>
             {
                 int si = mine[j];
                 var s = strategies[si];
-                ranked[si] = Rank(HierarchicalGrouping.Run(initial[Array.IndexOf(ks, s.K)], s.Measures), seed, si);
+                hierarchies[si] = HierarchicalGrouping.Run(initial[Array.IndexOf(ks, s.K)], s.Measures, segmentations.IndexOf((s.Space, s.K)));
             });
         });
-
-        // 4. Pool, sort by rank value, remove duplicate boxes.
-        var all = ranked.SelectMany(x => x).ToArray();
-        Array.Sort(all, (p, q) => p.Rank.CompareTo(q.Rank));
-        var seen = new HashSet<(int, int, int, int)>();
-        var result = new List<float>();
-        foreach (var (_, x1, y1, x2, y2) in all)
-        {
-            if (!seen.Add((x1, y1, x2, y2))) continue;
-            result.Add(x1); result.Add(y1); result.Add(x2 + 1); result.Add(y2 + 1);
-            if (maxBoxes > 0 && result.Count / 4 >= maxBoxes) break;
-        }
-        return result.ToArray();
+        return hierarchies;
     }
+
     /// <summary>
     /// Memory selective search needs for an image of <paramref name="height"/> x <paramref name="width"/> on
     /// <paramref name="threads"/> threads: the per-pixel bound of the class remarks, with a 1.5 margin for the
@@ -211,19 +209,5 @@ public static class SelectiveSearch
     private static void Release(int height, int width)
     {
         if ((long)height * width >= CollectAbovePixels) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
-    }
-
-    /// <summary>Ranks one strategy's hierarchy: level (1 for the last merge) times a uniform random number.</summary>
-    private static (float Rank, int X1, int Y1, int X2, int Y2)[] Rank(int[] regions, long seed, int strategy)
-    {
-        int count = regions.Length / 4;
-        var rng = new Random(unchecked((int)(seed * 1_000_003 + strategy)));
-        var list = new (float, int, int, int, int)[count];
-        for (int r = 0; r < count; r++)
-        {
-            int level = count - r; // the last merge (the whole image) is level 1
-            list[r] = ((float)(level * rng.NextDouble()), regions[4 * r], regions[4 * r + 1], regions[4 * r + 2], regions[4 * r + 3]);
-        }
-        return list;
     }
 }

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Aperture.Data;
+using Aperture.Detection;
+using Aperture.Reports;
+using static TorchSharp.torch;
+
+namespace Aperture.Bench;
+
+/// <summary>
+/// Proposal ranking (Uijlings et al. 2013, section 3.3): recall at IoU 0.5 within the first 50 / 100 / 300 boxes and
+/// with all of them, MABO and boxes per image, for selective search single / fast / quality, ours and OpenCV's
+/// (ximgproc, its boxes taken in its own ranked order), on the report's held-out scenes: the detection chapter's
+/// 75 test scenes of 128x128, made of Fashion-MNIST test items with the report's seed. Both sides are scored by
+/// the same <see cref="ProposalMetrics"/> code against the same boxes.
+/// </summary>
+public static class ProposalBench
+{
+    private static readonly int[] Cutoffs = { 50, 100, 300, int.MaxValue };
+
+    /// <summary>
+    /// Runs the benchmark. Options: <c>--seed S</c> (scenes and ranking, default 0 as the report's), <c>--no-peers</c>.
+    /// Returns an object to print as JSON.
+    /// </summary>
+    public static object Run(string[] args)
+    {
+        long seed = args.SkipWhile(a => a != "--seed").Skip(1).Select(long.Parse).FirstOrDefault();
+        bool peers = !args.Contains("--no-peers");
+        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+        string dir = Path.Combine(Path.GetTempPath(), "aperture-proposal-bench", $"scenes-seed-{seed}");
+        using (var trainItems = FashionMnist.Load(DatasetSplit.Train))
+        using (var testItems = FashionMnist.Load(DatasetSplit.Test))
+            DetectionChapter.WriteScenes(dir, trainItems, testItems, quick: false, seed);
+        using var data = DetectionData.Load(dir);
+        var scenes = data.Test;
+        var truths = scenes.Select(s => s.Boxes).ToList();
+        var modes = Enum.GetValues<SelectiveSearchMode>();
+
+        var ours = new Dictionary<string, object>();
+        foreach (var mode in modes)
+        {
+            var sw = Stopwatch.StartNew();
+            var boxes = scenes.Select(s => SelectiveSearch.Propose(s.Image, mode, maxBoxes: 0, seed: seed)).ToList();
+            double ms = sw.Elapsed.TotalMilliseconds / scenes.Count;
+            ours[Name(mode)] = Score(boxes, truths, ms);
+            foreach (var b in boxes) b.Dispose();
+        }
+
+        object opencv = "skipped";
+        if (peers)
+        {
+            var paths = scenes.Select(s => Path.Combine(dir, "JPEGImages", s.Id + ".png"));
+            var cv = Peers.Run("opencv_selective_search.py", new[] { $"{Environment.ProcessorCount}", "1" }.Concat(paths));
+            if (cv is { } c)
+            {
+                var theirs = new Dictionary<string, object> { ["library"] = c.GetProperty("library").GetString()! };
+                foreach (var mode in modes)
+                {
+                    var results = c.GetProperty("modes").GetProperty(Name(mode)).GetProperty("results").EnumerateArray().ToList();
+                    var boxes = results.Select(r =>
+                    {
+                        var flat = r.GetProperty("rects").EnumerateArray().SelectMany(b => b.EnumerateArray().Select(v => (float)v.GetInt32())).ToArray();
+                        return flat.Length == 0 ? zeros(0, 4) : tensor(flat, new long[] { flat.Length / 4, 4 });
+                    }).ToList();
+                    theirs[Name(mode)] = Score(boxes, truths, results.Average(r => r.GetProperty("ms").GetDouble()));
+                    foreach (var b in boxes) b.Dispose();
+                }
+                opencv = theirs;
+            }
+            else opencv = "unavailable (/usr/bin/python3 with cv2.ximgproc)";
+        }
+
+        return new
+        {
+            bench = "proposals",
+            scenes = new { count = scenes.Count, size = $"{scenes[0].Width}x{scenes[0].Height}", objects = truths.Sum(t => t.shape[0]), seed, source = "the report's detection test split (Fashion-MNIST test items)" },
+            iou = 0.5,
+            cutoffs = "recall within the first 50 / 100 / 300 ranked boxes and with all of them",
+            aperture = ours,
+            opencv,
+            load,
+            note = "recall and MABO do not depend on load; ms_per_image does (2 cores shared)",
+        };
+    }
+
+    private static object Score(IReadOnlyList<Tensor> boxes, IReadOnlyList<Tensor> truths, double ms)
+    {
+        var recall = ProposalMetrics.Recall(boxes, truths, Cutoffs);
+        return new
+        {
+            recall_at_50 = Math.Round(recall[0], 4),
+            recall_at_100 = Math.Round(recall[1], 4),
+            recall_at_300 = Math.Round(recall[2], 4),
+            recall_all = Math.Round(recall[3], 4),
+            mabo_at_100 = Math.Round(ProposalMetrics.Mabo(boxes, truths, count: 100), 4),
+            mabo_all = Math.Round(ProposalMetrics.Mabo(boxes, truths), 4),
+            mean_boxes = Math.Round(boxes.Average(b => (double)b.shape[0]), 1),
+            ms_per_image = Math.Round(ms, 1),
+        };
+    }
+
+    private static string Name(SelectiveSearchMode m) => m.ToString().ToLowerInvariant();
+}
