@@ -1,3 +1,4 @@
+using Aperture.Nn;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -97,6 +98,7 @@ public sealed class VNetNetwork : Module<Tensor, Tensor>
             if (x.shape[a] % InputMultiple != 0)
                 throw new ArgumentException($"V-Net: side {x.shape[a]} of [{string.Join(", ", x.shape)}] is not a multiple of 2^depth = {InputMultiple} (pad it, or use the sliding-window segmenter, which pads)");
         using var scope = NewDisposeScope();
+        x = ChannelsLast.Of(x);
         var residual = _inputProjection is not null ? _inputProjection.call(x) : x.repeat(1, _firstWidth / _inChannels, 1, 1, 1);
         var h = _encoder[0].Forward(x, residual);
         var skips = new List<Tensor> { h };
