@@ -69,12 +69,22 @@ public static class Segmenters
         _ => new(epochs, OptimizerKind.Adam, lr, 8, new FcnOptions { OutputStride = stride }),
     };
 
-    private static SegmenterRecipe Dilated(RunBudget budget, bool context, int epochs, double lr) => budget switch
+    /// <summary>
+    /// The front end trains with Adam like the other nets; the context module with the paper's SGD (momentum 0.9): from
+    /// its identity start Adam moves every weight by about the learning rate at once, whatever its gradient, and the
+    /// combined net's validation mean IU fell 3.0 points below the front end's after one epoch and stayed below (SGD: 2.4,
+    /// back level by the end) — measured on 1,000 scenes, front end trained 16 epochs.
+    /// </summary>
+    private static SegmenterRecipe Dilated(RunBudget budget, bool context, int epochs, double lr)
     {
-        RunBudget.Quick => new(1, OptimizerKind.Adam, lr, 8, new DilatedOptions { ContextModule = context }, Scenes: QuickScenes),
-        RunBudget.Report => new(context ? 2 : 5, OptimizerKind.Adam, lr, 8, new DilatedOptions { ContextModule = context }, Scenes: ReportScenes),
-        _ => new(epochs, OptimizerKind.Adam, lr, 8, new DilatedOptions { ContextModule = context }),
-    };
+        var optimizer = context ? OptimizerKind.Sgd : OptimizerKind.Adam;
+        return budget switch
+        {
+            RunBudget.Quick => new(1, optimizer, lr, 8, new DilatedOptions { ContextModule = context }, Scenes: QuickScenes),
+            RunBudget.Report => new(context ? 2 : 5, optimizer, lr, 8, new DilatedOptions { ContextModule = context }, Scenes: ReportScenes),
+            _ => new(epochs, optimizer, lr, 8, new DilatedOptions { ContextModule = context }),
+        };
+    }
 
     /// <summary>The names of <see cref="All"/>.</summary>
     public static IReadOnlyList<string> Names => All.Select(m => m.Name).ToArray();
