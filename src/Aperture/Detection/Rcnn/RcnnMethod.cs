@@ -35,7 +35,7 @@ public sealed class RcnnMethod : IDetectorMethod
     /// <inheritdoc/>
     public TrainedDetector Train(DetectorTrainingData data, object options, TrainingOptions training, Device device, TextWriter? log)
     {
-        var (detector, stages) = RcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (RcnnOptions)options, training, data.Proposals, device, log);
+        var (detector, stages) = RcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (RcnnOptions)options, training, data.Proposals, device, log, data.Body);
         return new TrainedDetector(detector, stages.FineTuning, stages.LinearSeconds, stages);
     }
 

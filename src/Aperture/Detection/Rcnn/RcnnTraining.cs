@@ -1,3 +1,4 @@
+using Aperture.Nn;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Aperture.Data;
@@ -68,12 +69,14 @@ public static class RcnnTraining
     /// <param name="proposals">Proposal source name (stored in the checkpoint).</param>
     /// <param name="device">Where to train.</param>
     /// <param name="log">Progress lines, or null.</param>
+    /// <param name="body">Pre-trained weights the conv body starts from, or null for from scratch.</param>
     /// <remarks>
     /// The SVMs and box regressors are trained on the features of the run's model checkpoint (<c>best.ckpt</c> when
     /// validation picked one, else <c>last.ckpt</c>) and added to it, so that one file is the whole detector.
     /// </remarks>
     public static (RcnnDetector Detector, RcnnStages Stages) Train(IReadOnlyList<DetectionImage> train, IReadOnlyList<DetectionImage>? validation,
-        IReadOnlyList<string> classNames, RcnnOptions o, TrainingOptions training, string? proposals, Device device, TextWriter? log = null)
+        IReadOnlyList<string> classNames, RcnnOptions o, TrainingOptions training, string? proposals, Device device, TextWriter? log = null,
+        BackboneWeights? body = null)
     {
         o.Validate();
         if (train.Count == 0) throw new ArgumentException("no training images");
@@ -81,7 +84,8 @@ public static class RcnnTraining
         int k = classNames.Count;
         var network = new RcnnNetwork(k, o.PoolSize, o.HiddenSize);
         network.to(device);
-        var tOptions = training with { Card = Detectors.Card(RcnnMethod.Id, classNames, network.Backbone.Widths, o, proposals) };
+        body?.CopyTo(network.Backbone);
+        var tOptions = training with { Card = Detectors.Card(RcnnMethod.Id, classNames, network.Backbone.Widths, o, proposals, body?.Origin) };
 
         // Stage 1: fine-tuning as a (K+1)-way region classifier.
         var sw = Stopwatch.StartNew();
