@@ -45,7 +45,7 @@ internal static class DetectCommands
         var init = new Option<string?>("--init")
         {
             Description = "Where the conv body starts: the run folder (or checkpoint) of 'aperture train classify --model backbone-gap', or 'scratch' "
-                + "(default: the recipe's — fast-rcnn pre-trains that classifier first into <out>/pretrain, reused when there)",
+                + "(default: the recipe's — fast-rcnn and rcnn pre-train that classifier first into <out>/pretrain, reused when there; sliding starts from scratch)",
         };
         var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of the body's pre-training when the recipe pre-trains (default: the recipe's)" };
         var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: constant, step or cosine (default: the recipe's)" };
@@ -98,6 +98,9 @@ internal static class DetectCommands
                 Output.Line(outcome.Trained.Result.Message);
                 Output.Table($"{m.Name} on {res.TestImages} test images", ["VOC mAP@0.5", "COCO mAP", "ms/image", "ms/image with proposals"],
                     [[F(res.VocMap50), F(res.CocoMap), res.MsPerImage.ToString("F1", CultureInfo.InvariantCulture), res.MsPerImageWithProposals.ToString("F1", CultureInfo.InvariantCulture)]]);
+                Output.Line(res.Pretraining is { } pre
+                    ? $"body: pre-trained {pre.Classifier} ({pre.Checkpoint}{(pre.TestAccuracy is double acc ? $", test accuracy {acc:P1}" : "")}{(pre.Reused ? ", reused" : $", {pre.Seconds:F0} s")})"
+                    : "body: trained from scratch");
                 Output.Line($"model: {res.Checkpoint}; figures: {string.Join(", ", res.Figures)}");
             }
             return 0;
