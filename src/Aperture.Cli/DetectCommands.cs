@@ -42,11 +42,19 @@ internal static class DetectCommands
         var limitTrain = new Option<int>("--limit-train") { Description = "Use at most this many training images (0: all)", DefaultValueFactory = _ => 0 };
         var limitTest = new Option<int>("--limit-test") { Description = "Evaluate on at most this many test images (0: all)", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
+        var init = new Option<string?>("--init")
+        {
+            Description = "Where the conv body starts: the run folder (or checkpoint) of 'aperture train classify --model backbone-gap', or 'scratch' "
+                + "(default: the recipe's — fast-rcnn and rcnn pre-train that classifier first into <out>/pretrain, reused when there; sliding starts from scratch)",
+        };
+        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of the body's pre-training when the recipe pre-trains (default: the recipe's)" };
+        var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: constant, step or cosine (default: the recipe's)" };
+        var patience = new Option<int?>("--patience") { Description = "Stop after this many epochs without a better validation score; 0 never (default: the recipe's)" };
 
         var cmd = Cli.Command("detect",
             "Train an object detector on a VOC/COCO dataset or generated scenes, then score it on the test split: VOC mAP@0.5, COCO mAP, ms per image, example detections. The run folder is the model.",
             "aperture train detect --method fast-rcnn --out runs/fast-rcnn");
-        foreach (var o in new Option[] { method, dataRoot, format, scenes, epochs, lr, optimizer, set, proposals, maxProposals, limitTrain, limitTest, resume }) cmd.Add(o);
+        foreach (var o in new Option[] { method, dataRoot, format, scenes, epochs, lr, optimizer, set, proposals, maxProposals, limitTrain, limitTest, resume, init, pretrainEpochs, schedule, patience }) cmd.Add(o);
         cmd.SetAction(r =>
         {
             var device = CommonOptions.Apply(r);
@@ -58,7 +66,9 @@ internal static class DetectCommands
             {
                 Method = m.Name, OutputDirectory = outDir, Seed = seed, Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr),
                 Optimizer = r.GetValue(optimizer) is string o ? TrainingOptions.ParseOptimizer(o) : null, Set = r.GetValue(set) ?? [],
-                Resume = r.GetValue(resume), Progress = ProgressMode.Auto,
+                Resume = r.GetValue(resume), Progress = ProgressMode.Auto, Init = r.GetValue(init), PretrainEpochs = r.GetValue(pretrainEpochs),
+                Schedule = r.GetValue(schedule) is string sc ? TrainingOptions.ParseSchedule(sc) : null, Patience = r.GetValue(patience),
+                FashionMnist = r.GetValue(CommonOptions.Data),
             };
             // Every option is checked before any data is read or generated.
             DetectionRun.Plan(settings);
@@ -74,7 +84,7 @@ internal static class DetectCommands
             using var progress = CommonOptions.Progress(r);
             var log = progress.Log;
             string root = userRoot ?? DetectionData.Scenes(Path.Combine(outDir, "scenes"), sceneCount, seed, r.GetValue(CommonOptions.Data), log);
-            using var data = DetectionData.Load(root, datasetFormat, limit, Math.Max(50, limit / 8), testLimit);
+            using var data = DetectionData.Load(root, datasetFormat, limit, limit > 0 ? Math.Max(50, limit / 8) : int.MaxValue, testLimit);
             log?.WriteLine($"data: {root} ({data.Format}); {data.Train.Count} training, {data.Validation.Count} validation, {data.Test.Count} test images; {data.ClassNames.Count} classes");
             if (m.UsesProposals)
                 data.AttachProposals(new SelectiveSearchProposals(proposalMode, maxBoxes, seed), Path.Combine(outDir, "proposals"), log);
@@ -88,6 +98,9 @@ internal static class DetectCommands
                 Output.Line(outcome.Trained.Result.Message);
                 Output.Table($"{m.Name} on {res.TestImages} test images", ["VOC mAP@0.5", "COCO mAP", "ms/image", "ms/image with proposals"],
                     [[F(res.VocMap50), F(res.CocoMap), res.MsPerImage.ToString("F1", CultureInfo.InvariantCulture), res.MsPerImageWithProposals.ToString("F1", CultureInfo.InvariantCulture)]]);
+                Output.Line(res.Pretraining is { } pre
+                    ? $"body: pre-trained {pre.Classifier} ({pre.Checkpoint}{(pre.TestAccuracy is double acc ? $", test accuracy {acc:P1}" : "")}{(pre.Reused ? ", reused" : $", {pre.Seconds:F0} s")})"
+                    : "body: trained from scratch");
                 Output.Line($"model: {res.Checkpoint}; figures: {string.Join(", ", res.Figures)}");
             }
             return 0;

@@ -116,8 +116,14 @@ public static class ClassificationRun
         CheckData(test, "test");
         if (!test.ClassNames.SequenceEqual(train.ClassNames))
             throw new InvalidDataException($"{test.Source}: the test images have classes [{string.Join(", ", test.ClassNames)}] but the training images have [{string.Join(", ", train.ClassNames)}]");
-        var recipe = Classifiers.Find(settings.Model).Recipe;
+        var method = Classifiers.Find(settings.Model);
+        var recipe = method.Recipe;
         bool augment = settings.Augment ?? recipe.Augment;
+        using var presentedTrain = method.Presentation?.Invoke(train, settings.Seed);
+        using var presentedTest = method.Presentation?.Invoke(test, settings.Seed + 1);
+        if (presentedTrain is not null) settings.Log?.WriteLine($"[{settings.Model}] images: {presentedTrain.Source}");
+        train = presentedTrain ?? train;
+        test = presentedTest ?? test;
         var (rest, validation) = train.Split(Math.Min(settings.Validation, train.Count / 10), settings.Seed);
         using var disposeRest = rest;
         using var disposeValidation = validation;

@@ -30,7 +30,7 @@ public static class ClassifierTraining
         TrainingOptions options, int batchSize, bool augment, Device? device = null)
     {
         device ??= CPU;
-        var (mean, std) = PixelStatistics(train);
+        var (mean, std) = Classifiers.Find(model).Normalization ?? PixelStatistics(train);
         var spec = new ClassifierSpec(model, train.ClassNames, (int)train.Images.shape[1], (int)train.Images.shape[2], mean, std);
         var net = spec.CreateModel();
         net.to(device);

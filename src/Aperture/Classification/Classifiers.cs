@@ -1,3 +1,6 @@
+using Aperture.Data;
+using Aperture.Data.Scenes;
+using Aperture.Nn;
 using Aperture.Training;
 using static TorchSharp.torch;
 
@@ -7,8 +10,20 @@ namespace Aperture.Classification;
 /// <param name="Name">The name the CLI, the report and model cards use.</param>
 /// <param name="Description">What it is, with its paper.</param>
 /// <param name="Recipe">Default training recipe.</param>
-/// <param name="Create">Builds a fresh network for K classes and C input channels: <c>[N, C, 28, 28]</c> in, logits <c>[N, K]</c> out.</param>
-public sealed record ClassifierMethod(string Name, string Description, ClassifierRecipe Recipe, Func<int, int, nn.Module<Tensor, Tensor>> Create);
+/// <param name="Create">Builds a fresh network for K classes and C input channels: <c>[N, C, S, S]</c> in, logits <c>[N, K]</c> out.</param>
+public sealed record ClassifierMethod(string Name, string Description, ClassifierRecipe Recipe, Func<int, int, nn.Module<Tensor, Tensor>> Create)
+{
+    /// <summary>
+    /// How the 28x28 items are shown to this model, given the images and a seed (null: as they are). The detectors' body
+    /// sees them as the scenes draw them (<see cref="ItemPatches"/>); training and test images are both presented so.
+    /// </summary>
+    public Func<LabeledImages, long, LabeledImages>? Presentation { get; init; }
+
+    /// <summary>Fixed input normalisation (mean, std of pixels in [0, 1]) instead of the training images' statistics: the
+    /// detectors' body uses <see cref="Backbone.PixelMean"/> and <see cref="Backbone.PixelStd"/>, so a body pre-trained here
+    /// sees the same numbers when it is fine-tuned in a detector.</summary>
+    public (float Mean, float Std)? Normalization { get; init; }
+}
 
 /// <summary>
 /// The recipe a model trains with unless told otherwise (batch size, optimizer, schedule, augmentation),
@@ -34,6 +49,13 @@ public static class Classifiers
     [
         new("lenet5", "LeNet-5 (LeCun et al. 1998)", new(5, 64, OptimizerKind.Sgd, 0.02, 0, false, ScheduleKind.Cosine, false, QuickEpochs: 4), (k, c) => new LeNet5(k, c)),
         new("vgg-gap", "VGG-style 3x3 convolutions ending in global average pooling (Zhou et al. 2016)", new(10, 128, OptimizerKind.Sgd, 0.05, 5e-4, true, ScheduleKind.Cosine, true, QuickEpochs: 3), (k, c) => new VggGap(k, c)),
+        new(BackboneGap.Id, "the detectors' conv body (32/64/128, stride 4) + global average pooling + linear, on Fashion-MNIST items drawn as in the scenes "
+            + "(32x32 RGB, tinted, on clutter): the supervised pre-training detectors start from (train detect --init RUN)",
+            new(2, 128, OptimizerKind.Sgd, 0.05, 5e-4, true, ScheduleKind.Cosine, true, QuickEpochs: 1), (k, c) => new BackboneGap(k, c))
+        {
+            Presentation = (items, seed) => ItemPatches.Create(items, ItemPatches.DefaultSide, seed),
+            Normalization = (Backbone.PixelMean, Backbone.PixelStd),
+        },
     ];
 
     /// <summary>The names of <see cref="All"/>.</summary>

@@ -50,6 +50,10 @@ public sealed record ModelCard
     /// <summary>The proposal source a detector was trained with, or null.</summary>
     public string? Proposals { get; init; }
 
+    /// <summary>Where a detector's conv body started: the pre-trained classifier it was initialised from (method and
+    /// checkpoint file), or null when it was trained from scratch.</summary>
+    public string? BackboneWeights { get; init; }
+
     /// <summary>The method's own settings (its options record), or null.</summary>
     public JsonObject? Settings { get; init; }
 

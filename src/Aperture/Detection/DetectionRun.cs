@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Aperture.Classification;
 using Aperture.Core;
 using Aperture.Training;
 using static TorchSharp.torch;
@@ -32,6 +33,28 @@ public sealed record DetectionSettings
     /// <summary>Changes to the method's options, <c>name=value</c> (see <see cref="DetectorRecipe.With"/>).</summary>
     public IReadOnlyList<string> Set { get; init; } = [];
 
+    /// <summary>
+    /// Where the conv body starts: a trained <c>backbone-gap</c> classifier (run folder or checkpoint), <see cref="Scratch"/>
+    /// for random initialisation, or null for the recipe's choice (<see cref="DetectorRecipe.PretrainEpochs"/>: pre-train it
+    /// first in <c>&lt;out&gt;/pretrain</c>, or from scratch).
+    /// </summary>
+    public string? Init { get; init; }
+
+    /// <summary>The <see cref="Init"/> value that trains the body from scratch.</summary>
+    public const string Scratch = "scratch";
+
+    /// <summary>Pre-training epochs when the recipe pre-trains (null: the recipe's).</summary>
+    public int? PretrainEpochs { get; init; }
+
+    /// <summary>Fashion-MNIST folder for the pre-training stage (null: the usual places).</summary>
+    public string? FashionMnist { get; init; }
+
+    /// <summary>Learning-rate schedule, or null for the recipe's.</summary>
+    public ScheduleKind? Schedule { get; init; }
+
+    /// <summary>Early-stopping patience in epochs, or null for the recipe's (0: never).</summary>
+    public int? Patience { get; init; }
+
     /// <summary>Continue from the run folder's last checkpoint.</summary>
     public bool Resume { get; init; }
 
@@ -53,6 +76,18 @@ public sealed record DetectionSettings
 /// <param name="Ap">Average precision.</param>
 public sealed record ClassAp(string Class, double? Ap);
 
+/// <summary>The supervised pre-training a detector's conv body started from.</summary>
+/// <param name="Classifier">The classifier's registry name (<c>backbone-gap</c>).</param>
+/// <param name="Checkpoint">Its checkpoint the body was copied from.</param>
+/// <param name="Data">What it was trained on.</param>
+/// <param name="Epochs">Its epochs.</param>
+/// <param name="TrainImages">Its training images.</param>
+/// <param name="TestAccuracy">Its accuracy on its test images (null when unknown).</param>
+/// <param name="Seconds">Its training time (0 when it was trained by an earlier command and reused).</param>
+/// <param name="Reused">True when an existing run was used (<c>--init</c>, or the cached <c>&lt;out&gt;/pretrain</c>).</param>
+public sealed record BodyPretraining(string Classifier, string Checkpoint, string? Data, int? Epochs, long? TrainImages, double? TestAccuracy,
+    double Seconds, bool Reused);
+
 /// <summary>What a detection run measured, as written to <c>results.json</c>.</summary>
 /// <param name="Method">Method name.</param>
 /// <param name="Data">Dataset folder.</param>
@@ -67,13 +102,15 @@ public sealed record ClassAp(string Class, double? Ap);
 /// <param name="MsPerImage">Detection time per image, proposals excluded.</param>
 /// <param name="ProposalMsPerImage">Proposal time per image.</param>
 /// <param name="MsPerImageWithProposals">Both.</param>
-/// <param name="TrainSeconds">Training time, all stages.</param>
+/// <param name="TrainSeconds">Training time of the detector, all its stages (pre-training excluded: see <paramref name="Pretraining"/>).</param>
 /// <param name="Stages">The method's account of stages after the trainer's epochs (R-CNN's SVMs), or null.</param>
 /// <param name="Checkpoint">The model file (what <c>aperture detect</c> loads from the run folder; what was scored).</param>
 /// <param name="Figures">Example PNGs: best and worst test images.</param>
+/// <param name="BestEpoch">The epoch of the scored checkpoint when validation picked one.</param>
+/// <param name="Pretraining">The supervised pre-training the conv body started from, or null when it was trained from scratch.</param>
 public sealed record DetectionResults(string Method, string Data, int TrainImages, int ValidationImages, int TestImages, int Epochs, string? Proposals,
     double VocMap50, double CocoMap, IReadOnlyList<ClassAp> PerClassAp50, double MsPerImage, double ProposalMsPerImage, double MsPerImageWithProposals,
-    double TrainSeconds, object? Stages, string Checkpoint, IReadOnlyList<string> Figures);
+    double TrainSeconds, object? Stages, string Checkpoint, IReadOnlyList<string> Figures, int? BestEpoch = null, BodyPretraining? Pretraining = null);
 
 /// <summary>A finished detection run: the trained detector as loaded from its run folder, its test score and results.</summary>
 /// <param name="Trained">What training returned (the method's stages included).</param>
@@ -101,11 +138,77 @@ public static class DetectionRun
         var training = new TrainingOptions
         {
             Epochs = settings.Epochs ?? recipe.Epochs, Optimizer = settings.Optimizer ?? recipe.Optimizer, LearningRate = settings.LearningRate ?? recipe.LearningRate,
+            Schedule = settings.Schedule ?? recipe.Schedule, Patience = settings.Patience ?? recipe.Patience,
             Seed = settings.Seed, OutputDirectory = settings.OutputDirectory, Resume = settings.Resume, Progress = settings.Progress, Log = settings.Log,
             TensorBoard = settings.TensorBoard,
         };
         training.Validate();
+        if (settings.PretrainEpochs is < 0) throw new ArgumentException($"--pretrain-epochs must be >= 0 (got {settings.PretrainEpochs})");
+        if (settings.Init is string init && init != DetectionSettings.Scratch)
+        {
+            using var body = BackboneWeights.FromClassifier(init); // a bad --init fails here, before any data is read
+            body.CheckWidths(Nn.Backbone.DefaultWidths);
+        }
         return (method, recipe, training);
+    }
+
+    /// <summary>
+    /// The body's starting weights for a run: those of <see cref="DetectionSettings.Init"/>; or, when it is unset and the
+    /// recipe pre-trains, of a <c>backbone-gap</c> classifier trained now in <c>&lt;out&gt;/pretrain</c> (reused when a finished
+    /// one is there); or none (from scratch).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">--init names nothing.</exception>
+    /// <exception cref="InvalidDataException">--init is not a backbone-gap classifier, or its widths differ.</exception>
+    public static (BackboneWeights? Body, BodyPretraining? Pretraining) Body(DetectionSettings settings, DetectorRecipe recipe, Device device)
+    {
+        if (settings.Init == DetectionSettings.Scratch) return (null, null);
+        if (settings.Init is string given)
+        {
+            var body = BackboneWeights.FromClassifier(given);
+            return (body, Describe(body, RunFolder.Of(body.Checkpoint), 0, reused: true));
+        }
+        int epochs = settings.PretrainEpochs ?? recipe.PretrainEpochs;
+        if (epochs == 0) return (null, null);
+        string dir = Path.Combine(settings.OutputDirectory, "pretrain");
+        if (File.Exists(Path.Combine(dir, "results.json")))
+        {
+            try
+            {
+                var cached = BackboneWeights.FromClassifier(dir);
+                settings.Log?.WriteLine($"[pretrain] reusing the pre-trained body in {dir}");
+                return (cached, Describe(cached, dir, 0, reused: true));
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+            {
+                settings.Log?.WriteLine($"[pretrain] {dir} holds no usable body ({e.Message}); training it again");
+            }
+        }
+        settings.Log?.WriteLine($"[pretrain] supervised pre-training of the body: {BackboneGap.Id} on Fashion-MNIST items drawn as in the scenes, {epochs} epochs");
+        using var train = Data.FashionMnist.Load(Data.DatasetSplit.Train, settings.FashionMnist);
+        using var test = Data.FashionMnist.Load(Data.DatasetSplit.Test, settings.FashionMnist);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (run, results) = ClassificationRun.Execute(new ClassificationSettings
+        {
+            Model = BackboneGap.Id, OutputDirectory = dir, Seed = settings.Seed, Epochs = epochs, Progress = settings.Progress, Log = settings.Log,
+            TensorBoard = settings.TensorBoard,
+        }, train, test, device);
+        run.Model.Dispose();
+        double seconds = clock.Elapsed.TotalSeconds;
+        settings.Log?.WriteLine($"[pretrain] {BackboneGap.Id}: test accuracy {results.TestAccuracy:P2} in {seconds:F0} s");
+        var weights = BackboneWeights.FromClassifier(dir);
+        return (weights, Describe(weights, dir, seconds, reused: false));
+    }
+
+    private static BodyPretraining Describe(BackboneWeights body, string runFolder, double seconds, bool reused)
+    {
+        ClassificationResults? r = null;
+        string file = Path.Combine(runFolder, "results.json");
+        if (File.Exists(file))
+        {
+            try { r = System.Text.Json.JsonSerializer.Deserialize<ClassificationResults>(File.ReadAllText(file), RunResults.Json); }
+            catch (System.Text.Json.JsonException) { r = null; }
+        }
+        return new BodyPretraining(BackboneGap.Id, body.Checkpoint, r?.Data, r?.Epochs, r?.TrainImages, r?.TestAccuracy, reused ? 0 : seconds, reused);
     }
 
     /// <summary>Runs it.</summary>
@@ -119,8 +222,11 @@ public static class DetectionRun
         var (method, recipe, training) = Plan(settings);
         if (method.UsesProposals && data.ProposalName is null)
             throw new ArgumentException($"{method.Name} needs proposals: attach them to the data first (DetectionData.AttachProposals)");
-        settings.Log?.WriteLine($"[{method.Name}] training for {training.Epochs} epochs on {data.Train.Count} images");
-        var trained = method.Train(new DetectorTrainingData(data.Train, data.Validation, data.ClassNames, method.UsesProposals ? data.ProposalName : null),
+        var (body, pretraining) = Body(settings, recipe, device);
+        using var disposeBody = body;
+        settings.Log?.WriteLine($"[{method.Name}] training for {training.Epochs} epochs on {data.Train.Count} images, "
+            + (body is null ? "body from scratch" : $"body from {body.Origin}"));
+        var trained = method.Train(new DetectorTrainingData(data.Train, data.Validation, data.ClassNames, method.UsesProposals ? data.ProposalName : null, body),
             recipe.Options, training, device, settings.Log);
         if (!trained.Result.Succeeded) throw new TrainingStoppedException(trained.Result.Message);
 
@@ -134,7 +240,8 @@ public static class DetectionRun
             trained.Result.EpochsCompleted, method.UsesProposals ? data.ProposalName : null, score.VocMap, score.CocoMap,
             data.ClassNames.Select((c, i) => new ClassAp(c, double.IsNaN(score.PerClassAp[i]) ? null : score.PerClassAp[i])).ToList(),
             score.DetectMs, method.UsesProposals ? data.ProposalMs : 0, score.TotalMs,
-            trained.Result.History.Sum(h => h.Seconds) + trained.ExtraSeconds, trained.Stages, checkpoint, [good, bad]);
+            trained.Result.History.Sum(h => h.Seconds + h.ValidationSeconds) + trained.ExtraSeconds, trained.Stages, checkpoint, [good, bad],
+            trained.Result.BestEpoch, pretraining);
         RunResults.Write(settings.OutputDirectory, results);
         settings.Log?.WriteLine($"[{method.Name}] VOC mAP@0.5 {score.VocMap:F3}, COCO mAP {score.CocoMap:F3}, {score.DetectMs:F1} ms/image");
         return new DetectionOutcome(trained, detector, score, results);

@@ -31,10 +31,12 @@ public static class Detectors
     /// <param name="widths">Backbone stage widths.</param>
     /// <param name="options">The method's options record.</param>
     /// <param name="proposals">Proposal source name, or null.</param>
-    public static ModelCard Card(string method, IReadOnlyList<string> classNames, IEnumerable<int> widths, object options, string? proposals) => new()
+    /// <param name="backboneWeights">Where the conv body started (<see cref="BackboneWeights.Origin"/>), or null for from scratch.</param>
+    public static ModelCard Card(string method, IReadOnlyList<string> classNames, IEnumerable<int> widths, object options, string? proposals,
+        string? backboneWeights = null) => new()
     {
         Family = ModelFamily.Detector, Method = method, ClassNames = classNames, InChannels = 3, Widths = widths.ToArray(),
-        Settings = ModelCard.SettingsOf(options), Proposals = proposals,
+        Settings = ModelCard.SettingsOf(options), Proposals = proposals, BackboneWeights = backboneWeights,
     };
 
     /// <summary>Loads a trained detector from a checkpoint file or run folder, in eval mode on <paramref name="device"/>.</summary>

@@ -9,8 +9,9 @@ namespace Aperture.Detection;
 /// <param name="Validation">Validation images (picks <c>best.ckpt</c>), or empty.</param>
 /// <param name="ClassNames">Object class names (no background).</param>
 /// <param name="Proposals">Name of the proposal source, stored in the model card, or null.</param>
+/// <param name="Body">Pre-trained weights the conv body starts from (recorded in the model card), or null to train it from scratch.</param>
 public sealed record DetectorTrainingData(IReadOnlyList<DetectionImage> Train, IReadOnlyList<DetectionImage> Validation, IReadOnlyList<string> ClassNames,
-    string? Proposals);
+    string? Proposals, BackboneWeights? Body = null);
 
 /// <summary>A trained detector and how its training went.</summary>
 /// <param name="Detector">The detector, ready to <see cref="IObjectDetector.Detect"/>.</param>

@@ -87,6 +87,7 @@ public sealed class Trainer<TBatch>
         int start = state.Epoch + 1;
         if (start > 1) progress.Message($"resuming from {LastCheckpointPath} after epoch {state.Epoch}");
         long? stepsHint = stepsPerEpoch;
+        string stoppedEarly = "";
         for (int epoch = start; epoch <= epochs; epoch++)
         {
             Torch.Seed(EpochSeed(_options.Seed, epoch));
@@ -133,9 +134,15 @@ public sealed class Trainer<TBatch>
             log.Epoch(summary);
             bar.Done(TrainingProgress.EpochLine(summary, epochs));
             ReleaseEpochGarbage();
+            if (_options.Patience > 0 && epoch < epochs && state.BestEpoch is int best && epoch - best >= _options.Patience)
+            {
+                stoppedEarly = $"; stopped early: {_task.BestBy.Metric} has not improved for {epoch - best} epochs since epoch {best}";
+                progress.Message($"early stop after epoch {epoch}: {_task.BestBy.Metric} best at epoch {best}");
+                break;
+            }
         }
         string done = state.Epoch >= start
-            ? $"trained epochs {start}-{state.Epoch}; checkpoints in {Path.GetFullPath(CheckpointDirectory)}"
+            ? $"trained epochs {start}-{state.Epoch}{stoppedEarly}; checkpoints in {Path.GetFullPath(CheckpointDirectory)}"
             : $"nothing to do: the checkpoint already holds epoch {state.Epoch} of {epochs}";
         return Result(TrainingStatus.Completed, done, state);
     }

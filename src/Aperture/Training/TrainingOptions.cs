@@ -41,6 +41,10 @@ public sealed record TrainingOptions
     /// <summary>For <see cref="ScheduleKind.Step"/>: decay factor.</summary>
     public double Gamma { get; init; } = 0.1;
 
+    /// <summary>Early stopping: end training once this many epochs in a row have not improved the task's
+    /// <see cref="ITrainingTask{TBatch}.BestBy"/> metric (0: never; the best checkpoint is kept either way).</summary>
+    public int Patience { get; init; }
+
     /// <summary>Epochs of linear warm-up from LR/warmup to LR before the schedule starts (0 for none).</summary>
     public int WarmupEpochs { get; init; }
 
@@ -90,6 +94,7 @@ public sealed record TrainingOptions
         if (Beta1 < 0 || Beta1 >= 1 || Beta2 < 0 || Beta2 >= 1) throw new ArgumentException($"Adam betas must be in [0, 1) (got {Beta1}, {Beta2})");
         if (StepSize < 1) throw new ArgumentException($"--step-size must be >= 1 (got {StepSize})");
         if (!(Gamma > 0)) throw new ArgumentException($"--gamma must be > 0 (got {Gamma})");
+        if (Patience < 0) throw new ArgumentException($"--patience must be >= 0 (got {Patience})");
         if (WarmupEpochs < 0) throw new ArgumentException($"--warmup must be >= 0 (got {WarmupEpochs})");
         if (LogEvery < 1) throw new ArgumentException($"--log-every must be >= 1 (got {LogEvery})");
         if (string.IsNullOrWhiteSpace(OutputDirectory)) throw new ArgumentException("--out must name a folder");

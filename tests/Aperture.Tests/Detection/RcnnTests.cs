@@ -65,4 +65,36 @@ public class RcnnTests
         Assert.Equal(d.Scores.data<float>().ToArray(), d2.Scores.data<float>().ToArray());
         foreach (var s in scenes) s.Dispose();
     }
+
+    [Fact]
+    public void TheSvmsAreMinedOverEveryProposalOfEveryTrainingImageByDefault()
+    {
+        set_num_threads(2);
+        var scenes = DetectorScenes.Make(6, seed: 4);
+        var rng = new Random(4);
+        foreach (var s in scenes)   // more proposals per image than the old sample (64) took
+        {
+            using var p = Aperture.Detection.ProposalCache.Jittered(s.Boxes, 64, 64, perBox: 40, random: 120, jitter: 0.3, rng);
+            s.SetProposals(p);
+        }
+        using var dir = new Aperture.Tests.Data.TempDir();
+        var defaults = new RcnnOptions();
+        Assert.Equal((0, 0), (defaults.SvmImages, defaults.SvmProposalsPerImage));
+        var o = defaults with { WarpSize = 32, ContextPadding = 8, HiddenSize = 16, RegionsPerImage = 8 };
+        var training = new Aperture.Training.TrainingOptions { Epochs = 1, Optimizer = Aperture.Training.OptimizerKind.Adam, LearningRate = 1e-3, OutputDirectory = dir.Path,
+            Progress = Aperture.Core.ProgressMode.Quiet, TensorBoard = false };
+        var names = Enumerable.Range(0, 10).Select(i => $"c{i}").ToArray();
+        var (_, stages) = RcnnTraining.Train(scenes, null, names, o, training, "jittered", CPU);
+        long proposals = scenes.Sum(s => s.Proposals!.shape[0]), boxes = scenes.Sum(s => s.Boxes.shape[0]);
+        Assert.True(scenes.All(s => s.Proposals!.shape[0] > 100), "every image has over 100 proposals");
+        // Every proposal of every image entered the pool the SVMs were mined from; every ground-truth box is a positive.
+        Assert.Equal(proposals, stages.SvmNegatives);
+        Assert.Equal(boxes, stages.SvmPositives);
+
+        // A sample, when asked for, is a sample.
+        using var dir2 = new Aperture.Tests.Data.TempDir();
+        var (_, sampled) = RcnnTraining.Train(scenes, null, names, o with { SvmImages = 3, SvmProposalsPerImage = 5 }, training with { OutputDirectory = dir2.Path }, "jittered", CPU);
+        Assert.Equal(3 * 5, sampled.SvmNegatives);
+        foreach (var s in scenes) s.Dispose();
+    }
 }

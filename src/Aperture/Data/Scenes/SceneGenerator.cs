@@ -129,6 +129,49 @@ public sealed class SceneGenerator
         return new Scene(index, W, H, image, classMask, instance, objects);
     }
 
+    /// <summary>
+    /// Item <paramref name="item"/> drawn the way scenes draw items — scaled (bilinear), tinted with a random colour,
+    /// alpha-blended by intensity onto the same kind of cluttered background, with the same sensor noise — alone in a
+    /// <paramref name="side"/> x <paramref name="side"/> patch at a random place. What a classifier that will become a
+    /// detector's conv body is pre-trained on (the papers' ImageNet stage), so that it sees items as detection sees them.
+    /// Deterministic: depends only on (seed, item, variant, side, options).
+    /// </summary>
+    /// <param name="item">Index of the item image.</param>
+    /// <param name="side">Patch side in pixels (at least 8).</param>
+    /// <param name="variant">Which drawing of the item (another variant: another scale, place, tint and background).</param>
+    /// <param name="minFill">Smallest size of the item's frame as a fraction of the side.</param>
+    /// <param name="maxFill">Largest size of the item's frame as a fraction of the side (at most 1).</param>
+    /// <returns>RGB pixels, channel-major <c>[3, side, side]</c>.</returns>
+    public byte[] ItemPatch(int item, int side, int variant = 0, double minFill = 0.55, double maxFill = 1.0)
+    {
+        if ((uint)item >= (uint)_n) throw new ArgumentOutOfRangeException(nameof(item), item, $"item must be in [0, {_n})");
+        if (side < 8) throw new ArgumentOutOfRangeException(nameof(side), side, "patch side must be at least 8");
+        if (!(minFill > 0 && maxFill >= minFill && maxFill <= 1)) throw new ArgumentException($"fill range {minFill}..{maxFill} must satisfy 0 < min <= max <= 1");
+        var rng = new Random(SceneSeed(Seed ^ 0x5EED_1735L, unchecked(item * 7919 + variant)));
+        var rgb = new float[3 * side * side];
+        PaintBackground(rng, rgb, side, side);
+        double fill = minFill + rng.NextDouble() * (maxFill - minFill);
+        var scaled = ScaleItem(item, fill * side / Math.Max(_w, _h), side, side);
+        if (scaled is not null)
+        {
+            int ox = rng.Next(0, side - scaled.W + 1), oy = rng.Next(0, side - scaled.H + 1);
+            Paint(rng, scaled, ox, oy, side, side, rgb, new byte[side * side], new byte[side * side], 1, (int)_labels[item], [0, scaled.Count]);
+        }
+        var image = new byte[rgb.Length];
+        for (int p = 0; p < image.Length; p++)
+        {
+            float v = rgb[p] + (float)(rng.NextDouble() - 0.5) * 0.05f;
+            image[p] = (byte)Math.Clamp((int)MathF.Round(v * 255f), 0, 255);
+        }
+        return image;
+    }
+
+    /// <summary>Class id of item <paramref name="item"/>.</summary>
+    public int ItemLabel(int item) => (int)_labels[item];
+
+    /// <summary>Number of item images.</summary>
+    public int ItemCount => _n;
+
     /// <summary>The seed of scene <paramref name="index"/>'s random stream: SplitMix64 of (seed, index).</summary>
     internal static int SceneSeed(long seed, int index)
     {

@@ -1,3 +1,4 @@
+using Aperture.Nn;
 using Aperture.Ops;
 using static TorchSharp.torch;
 

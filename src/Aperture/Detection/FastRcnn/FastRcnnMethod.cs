@@ -28,13 +28,13 @@ public sealed class FastRcnnMethod : IDetectorMethod
     {
         RunBudget.Quick => new(2, OptimizerKind.Adam, 1e-3, new FastRcnnOptions { TestProposals = 300 }),
         RunBudget.Report => new(5, OptimizerKind.Adam, 1e-3, new FastRcnnOptions()),
-        _ => new(8, OptimizerKind.Adam, 1e-3, new FastRcnnOptions()),
+        _ => new(8, OptimizerKind.Adam, 1e-3, new FastRcnnOptions(), ScheduleKind.Cosine, Patience: 3, PretrainEpochs: 1),
     };
 
     /// <inheritdoc/>
     public TrainedDetector Train(DetectorTrainingData data, object options, TrainingOptions training, Device device, TextWriter? log)
     {
-        var (detector, result) = FastRcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (FastRcnnOptions)options, training, data.Proposals, device);
+        var (detector, result) = FastRcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (FastRcnnOptions)options, training, data.Proposals, device, data.Body);
         return new TrainedDetector(detector, result);
     }
 

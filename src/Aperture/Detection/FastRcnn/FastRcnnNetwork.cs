@@ -1,3 +1,4 @@
+using Aperture.Nn;
 using Aperture.Ops;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using Aperture.Nn;
 using Aperture.Data.Loading;
 using Aperture.Ops;
 using Aperture.Training;
@@ -10,21 +11,38 @@ namespace Aperture.Detection.FastRcnn;
 /// Trains Fast R-CNN end to end with the <see cref="Trainer{TBatch}"/>: each step takes
 /// <see cref="FastRcnnOptions.ImagesPerBatch"/> images, samples <see cref="FastRcnnOptions.RoisPerImage"/> RoIs from each
 /// image's proposals plus its ground-truth boxes (<see cref="RoiSampler"/>), and minimises the multi-task loss
-/// (<see cref="FastRcnnLoss"/>). Validation reports the same losses and the RoI classification accuracy.
+/// (<see cref="FastRcnnLoss"/>). Validation reports the same losses, the RoI classification accuracy and, given the
+/// validation images, their VOC mAP@0.5 (<c>voc_map</c>), which then picks <c>best.ckpt</c> (and early stopping, with
+/// <see cref="TrainingOptions.Patience"/>).
 /// </summary>
 public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
 {
     private readonly FastRcnnOptions _options;
     private readonly Device _device;
+    private readonly IReadOnlyList<DetectionImage>? _validationImages;
+    private readonly IReadOnlyList<string> _classNames;
+
+    /// <summary>The validation metric that picks the best epoch when validation images are given.</summary>
+    public const string MapMetric = "voc_map";
 
     /// <summary>Creates the task for a network.</summary>
-    public FastRcnnTraining(FastRcnnNetwork network, FastRcnnOptions options, TrainingOptions training)
+    /// <param name="network">The network.</param>
+    /// <param name="options">Fast R-CNN settings.</param>
+    /// <param name="training">Optimizer and schedule.</param>
+    /// <param name="validationImages">Validation images with proposals: each evaluation also detects in them and reports
+    /// their VOC mAP@0.5, which then picks the best epoch; null to pick it by validation loss.</param>
+    /// <param name="classNames">Class names (needed with validation images).</param>
+    public FastRcnnTraining(FastRcnnNetwork network, FastRcnnOptions options, TrainingOptions training,
+        IReadOnlyList<DetectionImage>? validationImages = null, IReadOnlyList<string>? classNames = null)
     {
         Network = network;
         _options = options;
         _device = network.parameters().First().device;
         Modules = new Dictionary<string, nn.Module> { [Core.Checkpoint.DefaultModuleName] = network };
         Optimizers = [OptimizerFactory.Create("optimizer", network.parameters(), training)];
+        _validationImages = validationImages is { Count: > 0 } ? validationImages : null;
+        _classNames = classNames ?? Enumerable.Range(0, network.NumClasses).Select(i => $"class {i}").ToList();
+        BestBy = _validationImages is null ? new("loss", HigherIsBetter: false) : new(MapMetric, HigherIsBetter: true);
     }
 
     /// <summary>The network being trained.</summary>
@@ -37,7 +55,7 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
     public IReadOnlyList<OptimizerSlot> Optimizers { get; }
 
     /// <inheritdoc/>
-    public MetricGoal BestBy { get; } = new("loss", HigherIsBetter: false);
+    public MetricGoal BestBy { get; }
 
     /// <inheritdoc/>
     public long CountExamples(FastRcnnBatch batch) => batch.Size;
@@ -75,7 +93,14 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
             n += k;
         }
         if (n == 0) return new Dictionary<string, double>();
-        return new Dictionary<string, double> { ["loss"] = total / n, ["loss_cls"] = cls / n, ["loss_loc"] = loc / n, ["roi_accuracy"] = acc / n };
+        var metrics = new Dictionary<string, double> { ["loss"] = total / n, ["loss_cls"] = cls / n, ["loss_loc"] = loc / n, ["roi_accuracy"] = acc / n };
+        if (_validationImages is not null)
+        {
+            var score = DetectorEvaluation.Evaluate(new FastRcnnDetector(Network, _classNames, _options), _validationImages);
+            score.DisposeDetections();
+            metrics[MapMetric] = score.VocMap;
+        }
+        return metrics;
     }
 
     /// <summary>
@@ -110,16 +135,18 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
     /// <param name="training">Epochs, optimizer, output folder, ...</param>
     /// <param name="proposals">Name of the proposal source (stored in the checkpoint).</param>
     /// <param name="device">Where to train.</param>
+    /// <param name="body">Pre-trained weights the conv body starts from, or null for from scratch.</param>
     public static (FastRcnnDetector Detector, TrainingResult Result) Train(IReadOnlyList<DetectionImage> train, IReadOnlyList<DetectionImage>? validation,
-        IReadOnlyList<string> classNames, FastRcnnOptions options, TrainingOptions training, string? proposals, Device device)
+        IReadOnlyList<string> classNames, FastRcnnOptions options, TrainingOptions training, string? proposals, Device device, BackboneWeights? body = null)
     {
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("no training images");
         Core.Torch.Seed(training.Seed);
         var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign);
         network.to(device);
-        training = training with { Card = Detectors.Card(FastRcnnMethod.Id, classNames, network.Backbone.Widths, options, proposals) };
-        var task = new FastRcnnTraining(network, options, training);
+        body?.CopyTo(network.Backbone);
+        training = training with { Card = Detectors.Card(FastRcnnMethod.Id, classNames, network.Backbone.Widths, options, proposals, body?.Origin) };
+        var task = new FastRcnnTraining(network, options, training, validation, classNames);
         var trainer = new Trainer<FastRcnnBatch>(task, training);
         var result = trainer.Fit(epoch => Batches(train, options, training.Seed, epoch),
             validation is null || validation.Count == 0 ? null : () => Batches(validation, options, training.Seed, 0),

@@ -28,14 +28,14 @@ public sealed class RcnnMethod : IDetectorMethod
     {
         RunBudget.Quick => new(1, OptimizerKind.Adam, 1e-3,
             new RcnnOptions { RegionsPerImage = 16, SvmImages = 60, SvmProposalsPerImage = 24, TestProposals = 300 }),
-        RunBudget.Report => new(3, OptimizerKind.Adam, 1e-3, new RcnnOptions { SvmImages = 200, SvmProposalsPerImage = 48 }),
-        _ => new(2, OptimizerKind.Adam, 1e-3, new RcnnOptions()),
+        RunBudget.Report => new(3, OptimizerKind.Adam, 1e-3, new RcnnOptions { SvmImages = 200 }),
+        _ => new(4, OptimizerKind.Adam, 1e-3, new RcnnOptions(), ScheduleKind.Cosine, PretrainEpochs: 1),
     };
 
     /// <inheritdoc/>
     public TrainedDetector Train(DetectorTrainingData data, object options, TrainingOptions training, Device device, TextWriter? log)
     {
-        var (detector, stages) = RcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (RcnnOptions)options, training, data.Proposals, device, log);
+        var (detector, stages) = RcnnTraining.Train(data.Train, data.Validation, data.ClassNames, (RcnnOptions)options, training, data.Proposals, device, log, data.Body);
         return new TrainedDetector(detector, stages.FineTuning, stages.LinearSeconds, stages);
     }
 

@@ -27,11 +27,12 @@ public sealed record RcnnOptions : Core.IValidatable
     /// <summary>Fine-tuning: IoU making a region a positive of its ground-truth class (0.5); the rest are background.</summary>
     public double ForegroundIou { get; init; } = 0.5;
 
-    /// <summary>SVMs: number of training images whose regions are used.</summary>
-    public int SvmImages { get; init; } = 400;
+    /// <summary>SVMs: number of training images whose regions are mined (0: all of them, as in the paper).</summary>
+    public int SvmImages { get; init; }
 
-    /// <summary>SVMs: proposals per image (randomly chosen) whose features enter the negative pool.</summary>
-    public int SvmProposalsPerImage { get; init; } = 64;
+    /// <summary>SVMs: proposals per image (randomly chosen) whose features enter the negative pool (0: all of them, as in
+    /// the paper, whose hard-negative mining runs over every proposal of every training image).</summary>
+    public int SvmProposalsPerImage { get; init; }
 
     /// <summary>SVMs: a proposal is a negative of a class when its IoU with every box of that class is below this (0.3).</summary>
     public double NegativeIou { get; init; } = 0.3;
@@ -65,6 +66,6 @@ public sealed record RcnnOptions : Core.IValidatable
     {
         if (WarpSize < 8 || ContextPadding < 0 || 2 * ContextPadding >= WarpSize) throw new ArgumentException($"R-CNN: warp size {WarpSize} and padding {ContextPadding} need size >= 8 and size > 2·padding");
         if (RegionsPerImage < 1 || ImagesPerBatch < 1 || CropBatch < 1) throw new ArgumentException("R-CNN: regions per image, images per batch and crop batch must be positive");
-        if (SvmImages < 1 || SvmProposalsPerImage < 1) throw new ArgumentException("R-CNN: SVM images and proposals per image must be positive");
+        if (SvmImages < 0 || SvmProposalsPerImage < 0) throw new ArgumentException("R-CNN: SVM images and proposals per image must be >= 0 (0: all)");
     }
 }

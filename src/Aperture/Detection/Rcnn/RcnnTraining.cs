@@ -1,3 +1,4 @@
+using Aperture.Nn;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Aperture.Data;
@@ -24,7 +25,9 @@ public sealed record RcnnStages([property: System.Text.Json.Serialization.JsonIg
 /// R-CNN training in the paper's three stages: (1) fine-tune the region network on warped proposals as a (K+1)-way
 /// classifier (IoU ≥ 0.5 with a ground-truth box: its class, otherwise background), with the <see cref="Trainer{TBatch}"/>;
 /// (2) one-vs-rest linear SVMs on the fc7 features with hard-negative mining (positives: ground-truth boxes; negatives:
-/// proposals with IoU &lt; 0.3 with every box of the class); (3) class-specific ridge box regression on the same features.
+/// proposals with IoU &lt; 0.3 with every box of the class) over every proposal of every training image, as in the paper
+/// (<see cref="RcnnOptions.SvmImages"/> and <see cref="RcnnOptions.SvmProposalsPerImage"/> can restrict it to a sample);
+/// (3) class-specific ridge box regression on the same features.
 /// </summary>
 public static class RcnnTraining
 {
@@ -68,12 +71,14 @@ public static class RcnnTraining
     /// <param name="proposals">Proposal source name (stored in the checkpoint).</param>
     /// <param name="device">Where to train.</param>
     /// <param name="log">Progress lines, or null.</param>
+    /// <param name="body">Pre-trained weights the conv body starts from, or null for from scratch.</param>
     /// <remarks>
     /// The SVMs and box regressors are trained on the features of the run's model checkpoint (<c>best.ckpt</c> when
     /// validation picked one, else <c>last.ckpt</c>) and added to it, so that one file is the whole detector.
     /// </remarks>
     public static (RcnnDetector Detector, RcnnStages Stages) Train(IReadOnlyList<DetectionImage> train, IReadOnlyList<DetectionImage>? validation,
-        IReadOnlyList<string> classNames, RcnnOptions o, TrainingOptions training, string? proposals, Device device, TextWriter? log = null)
+        IReadOnlyList<string> classNames, RcnnOptions o, TrainingOptions training, string? proposals, Device device, TextWriter? log = null,
+        BackboneWeights? body = null)
     {
         o.Validate();
         if (train.Count == 0) throw new ArgumentException("no training images");
@@ -81,7 +86,8 @@ public static class RcnnTraining
         int k = classNames.Count;
         var network = new RcnnNetwork(k, o.PoolSize, o.HiddenSize);
         network.to(device);
-        var tOptions = training with { Card = Detectors.Card(RcnnMethod.Id, classNames, network.Backbone.Widths, o, proposals) };
+        body?.CopyTo(network.Backbone);
+        var tOptions = training with { Card = Detectors.Card(RcnnMethod.Id, classNames, network.Backbone.Widths, o, proposals, body?.Origin) };
 
         // Stage 1: fine-tuning as a (K+1)-way region classifier.
         var sw = Stopwatch.StartNew();
@@ -100,11 +106,11 @@ public static class RcnnTraining
         var detector = new RcnnDetector(network, linear, classNames, o);
         if (!result.Succeeded) return (detector, new RcnnStages(result, [], 0, 0, 0, fineTune, 0));
 
-        // Stages 2 and 3 on features of ground-truth boxes and a random subset of proposals of some training images.
+        // Stages 2 and 3 on features of the ground-truth boxes and of every proposal of every training image (or a sample when asked).
         sw.Restart();
         var rng = new Random(unchecked((int)training.Seed * 31 + 5));
-        var chosen = train.OrderBy(_ => rng.Next()).Take(o.SvmImages).ToList();
-        var feats = new List<float[]>();
+        var chosen = o.SvmImages > 0 ? train.OrderBy(_ => rng.Next()).Take(o.SvmImages).ToList() : train.ToList();
+        var feats = new List<float[]>();   // one flat [n, D] block per image
         var gtClass = new List<int>();          // class of a ground-truth row, -1 for proposals
         var iouPerClass = new List<float[]>();  // best IoU with each class's boxes
         var regTarget = new List<(int Class, float[] Target)?>();
@@ -113,7 +119,7 @@ public static class RcnnTraining
         {
             using var scope = NewDisposeScope();
             var props = im.Proposals!;
-            var pick = props.shape[0] > o.SvmProposalsPerImage
+            var pick = o.SvmProposalsPerImage > 0 && props.shape[0] > o.SvmProposalsPerImage
                 ? props.index_select(0, tensor(Enumerable.Range(0, (int)props.shape[0]).OrderBy(_ => rng.Next()).Take(o.SvmProposalsPerImage).Select(i => (long)i).ToArray()))
                 : props;
             int g = (int)im.Boxes.shape[0];
@@ -121,12 +127,12 @@ public static class RcnnTraining
             var f = RcnnDetector.ExtractFeatures(network, im.Image, boxes, o).contiguous();
             int n = (int)boxes.shape[0], d = (int)f.shape[1];
             var fd = f.data<float>().ToArray();
+            feats.Add(fd);
             var labels = im.Labels.data<long>().ToArray();
             float[] iou = g > 0 ? Boxes.Iou(boxes, im.Boxes).contiguous().data<float>().ToArray() : [];
             var targets = g > 0 ? RcnnDetector.Coder.Encode(boxes, im.Boxes.index_select(0, Boxes.Iou(boxes, im.Boxes).argmax(1))).contiguous().data<float>().ToArray() : [];
             for (int r = 0; r < n; r++)
             {
-                feats.Add(fd.AsSpan(r * d, d).ToArray());
                 gtClass.Add(r < g ? (int)labels[r] : -1);
                 var perClass = new float[k];
                 int best = -1; float bestIou = 0;
@@ -141,12 +147,29 @@ public static class RcnnTraining
                 regTarget.Add(r >= g && best >= 0 && bestIou >= o.RegressionIou ? ((int)labels[best], targets.AsSpan(r * 4, 4).ToArray()) : null);
             }
         }
-        int dim = network.FeatureSize, rows = feats.Count;
-        double meanNorm = feats.Average(v => Math.Sqrt(v.Sum(x => (double)x * x)));
+        int dim = network.FeatureSize, rows = gtClass.Count;
+        double normSum = 0;
+        foreach (var block in feats)
+            for (int r = 0; r < block.Length / dim; r++)
+            {
+                double s = 0;
+                for (int j = 0; j < dim; j++) s += block[r * dim + j] * (double)block[r * dim + j];
+                normSum += Math.Sqrt(s);
+            }
+        double meanNorm = rows > 0 ? normSum / rows : 0;
         float scale = meanNorm > 0 ? (float)(20 / meanNorm) : 1f;
+        if ((long)rows * dim > Array.MaxLength)
+            throw new InvalidOperationException($"R-CNN: {rows} regions x {dim} features do not fit one array; restrict mining (--set svm_images=N or svm_proposals_per_image=N)");
         var x = new float[rows * dim];
-        for (int r = 0; r < rows; r++)
-            for (int j = 0; j < dim; j++) x[r * dim + j] = feats[r][j] * scale;
+        int at = 0;
+        for (int b = 0; b < feats.Count; b++)
+        {
+            var block = feats[b];
+            for (int i = 0; i < block.Length; i++) x[at + i] = block[i] * scale;
+            at += block.Length;
+            feats[b] = [];   // let it go: the flat copy is all that is needed now
+        }
+        log?.WriteLine($"[rcnn] mining over {rows - gtClass.Count(c => c >= 0)} proposals of {chosen.Count} images ({(long)rows * dim * 4 / (1 << 20)} MB of features)");
 
         var objectives = new IReadOnlyList<double>[k];
         var svmW = new float[k * dim]; var svmB = new float[k];

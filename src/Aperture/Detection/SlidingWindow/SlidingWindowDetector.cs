@@ -1,3 +1,4 @@
+using Aperture.Nn;
 using Aperture.Data;
 using Aperture.Data.Loading;
 using Aperture.Ops;
@@ -203,13 +204,14 @@ public sealed class SlidingWindowDetector : IObjectDetector
 
     /// <summary>Trains the window classifier with the <see cref="Trainer{TBatch}"/> and returns the detector.</summary>
     public static (SlidingWindowDetector Detector, TrainingResult Result) Train(IReadOnlyList<DetectionImage> train, IReadOnlyList<DetectionImage>? validation,
-        IReadOnlyList<string> classNames, SlidingWindowOptions o, TrainingOptions training, Device device)
+        IReadOnlyList<string> classNames, SlidingWindowOptions o, TrainingOptions training, Device device, BackboneWeights? body = null)
     {
         if (train.Count == 0) throw new ArgumentException("no training images");
         Core.Torch.Seed(training.Seed);
         var network = new SlidingWindowNetwork(classNames.Count, o.WindowSize, o.HiddenSize);
         network.to(device);
-        var tOptions = training with { Card = Detectors.Card(SlidingWindowMethod.Id, classNames, network.Backbone.Widths, o, null) };
+        body?.CopyTo(network.Backbone);
+        var tOptions = training with { Card = Detectors.Card(SlidingWindowMethod.Id, classNames, network.Backbone.Widths, o, null, body?.Origin) };
         var task = new ClassificationTask(new WindowLogits(network), OptimizerFactory.Create("optimizer", network.parameters(), tOptions));
         var trainer = new Trainer<Batch>(task, tOptions);
         var result = trainer.Fit(epoch => Batches(train, o, training.Seed, epoch),

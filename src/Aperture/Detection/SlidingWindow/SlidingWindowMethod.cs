@@ -30,7 +30,7 @@ public sealed class SlidingWindowMethod : IDetectorMethod
     /// <inheritdoc/>
     public TrainedDetector Train(DetectorTrainingData data, object options, TrainingOptions training, Device device, TextWriter? log)
     {
-        var (detector, result) = SlidingWindowDetector.Train(data.Train, data.Validation, data.ClassNames, (SlidingWindowOptions)options, training, device);
+        var (detector, result) = SlidingWindowDetector.Train(data.Train, data.Validation, data.ClassNames, (SlidingWindowOptions)options, training, device, data.Body);
         return new TrainedDetector(detector, result);
     }
 

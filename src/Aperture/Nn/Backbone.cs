@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Aperture.Detection;
+namespace Aperture.Nn;
 
 /// <summary>
 /// The conv body shared by the three detectors: a small VGG-style stack (3x3 convolutions, batch norm, ReLU, 2x2 max
@@ -21,13 +21,16 @@ public sealed class Backbone : Module<Tensor, Tensor>
     /// <summary>Standard deviation the centred pixels are divided by.</summary>
     public const float PixelStd = 0.25f;
 
+    /// <summary>The stage widths every detector uses: 32, 64, 128.</summary>
+    public static IReadOnlyList<int> DefaultWidths { get; } = [32, 64, 128];
+
     private readonly Sequential _layers;
 
     /// <summary>Creates the backbone.</summary>
     /// <param name="widths">Channels of the three stages (default 32, 64, 128); stage 3 has two convolutions.</param>
     public Backbone(int[]? widths = null) : base(nameof(Backbone))
     {
-        widths ??= new[] { 32, 64, 128 };
+        widths ??= DefaultWidths.ToArray();
         if (widths.Length != 3 || widths.Any(w => w < 1)) throw new ArgumentException("the backbone has three stages: give three positive widths", nameof(widths));
         Widths = widths;
         _layers = Sequential(
