@@ -49,8 +49,11 @@ public sealed class Backbone : Module<Tensor, Tensor>
     /// <summary>Channels of the output feature map.</summary>
     public int OutChannels => Widths[2];
 
-    /// <summary>Feature maps <c>[N, F, H/4, W/4]</c> (float32) of normalised images <c>[N, 3, H, W]</c> (H, W multiples of 4 keep cells aligned).</summary>
-    public override Tensor forward(Tensor x) => _layers.forward(x);
+    /// <summary>
+    /// Feature maps <c>[N, F, H/4, W/4]</c> (float32, stored channels-last: <see cref="ChannelsLast"/>) of normalised
+    /// images <c>[N, 3, H, W]</c> (H, W multiples of 4 keep cells aligned).
+    /// </summary>
+    public override Tensor forward(Tensor x) => _layers.forward(ChannelsLast.Of(x));
 
     /// <summary>
     /// Turns RGB pixels (<c>uint8 [3, H, W]</c> or <c>[N, 3, H, W]</c>) into the network's float32 input:
