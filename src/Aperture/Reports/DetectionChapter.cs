@@ -128,7 +128,7 @@ public static class DetectionChapter
         chapter.Paragraph($"Two stages, as in both papers (which start from an ImageNet classifier). Stage 1, supervised pre-training: the conv body "
             + $"with global average pooling and a linear layer ({BackboneGap.Id}) is trained to classify {pretrained.TrainImages:N0} Fashion-MNIST training items "
             + $"drawn as the scenes draw them (scaled, tinted, blended onto the generator's clutter in 32x32 patches), {PretrainEpochs} epoch in "
-            + $"{pretrained.TrainSeconds:F0} s; test accuracy {pretrained.TestAccuracy:P1} on patches of the 10,000 test items. "
+            + $"{pretrained.TrainSeconds:F0} s; test accuracy {pretrained.TestAccuracy:P1} on patches of the {pretrained.TestImages:N0} test items. "
             + "Stage 2, fine-tuning: each detector copies the body's weights and batch-norm statistics and trains on the scenes.");
         chapter.Table(new[] { "detector", "VOC mAP@0.5", "COCO mAP@[.5:.95]", "ms / image (proposals excluded)", "ms / image with proposals", "training s" },
             detectorRows.Select(r => (IReadOnlyList<string>)new[]
