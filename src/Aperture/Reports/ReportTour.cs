@@ -24,7 +24,7 @@ public static class ReportTour
     [
         ("classification", 8, 1),
         ("inside the network", 5, 1),
-        ("detection", 7, 1),
+        ("detection", 10, 1),
         ("segmentation", 5, 1),
         ("density models", 6, 1),
         ("learning without labels", 5, 1),
