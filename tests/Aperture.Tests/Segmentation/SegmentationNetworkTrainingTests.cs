@@ -69,9 +69,10 @@ public class SegmentationNetworkTrainingTests
         Assert.True(seg.OutputField().Size > 1);
         net.train();
         var trainable = net.parameters().Where(p => p.requires_grad).ToList();
-        var opt = optim.Adam(trainable, lr: 3e-3);
+        // The context module alone trains on a frozen (here untrained, near-zero) front end: its input carries little, so it
+        // takes more and larger steps (with the shipped sample's scenes, 20 steps at 3e-3 lowered the loss by only 8%).
+        var opt = optim.Adam(trainable, lr: name == "dilated" ? 1e-2 : 3e-3);
         var losses = new List<float>();
-        // The context module alone trains on a frozen (here untrained, near-zero) front end, so it starts slower and its steps are cheap.
         int steps = name == "dilated" ? 20 : 12;
         for (int step = 0; step < steps; step++)
         {
