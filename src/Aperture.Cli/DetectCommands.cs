@@ -44,7 +44,7 @@ internal static class DetectCommands
         var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
         var init = new Option<string?>("--init")
         {
-            Description = "Where the conv body starts: the run folder (or checkpoint) of 'aperture train classify --model backbone-gap', or 'scratch' "
+            Description = "Where the conv body starts: the run folder (or checkpoint) of 'aperture train classify --model backbone-fc', or 'scratch' "
                 + "(default: the recipe's — fast-rcnn and rcnn pre-train that classifier first into <out>/pretrain, reused when there; sliding starts from scratch)",
         };
         var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of the body's pre-training when the recipe pre-trains (default: the recipe's)" };

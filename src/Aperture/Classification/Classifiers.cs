@@ -49,9 +49,9 @@ public static class Classifiers
     [
         new("lenet5", "LeNet-5 (LeCun et al. 1998)", new(5, 64, OptimizerKind.Sgd, 0.02, 0, false, ScheduleKind.Cosine, false, QuickEpochs: 4), (k, c) => new LeNet5(k, c)),
         new("vgg-gap", "VGG-style 3x3 convolutions ending in global average pooling (Zhou et al. 2016)", new(10, 128, OptimizerKind.Sgd, 0.05, 5e-4, true, ScheduleKind.Cosine, true, QuickEpochs: 3), (k, c) => new VggGap(k, c)),
-        new(BackboneGap.Id, "the detectors' conv body (32/64/128, stride 4) + global average pooling + linear, on Fashion-MNIST items drawn as in the scenes "
+        new(BackboneFc.Id, "the detectors' conv body (32/64/128, stride 4) + 7x7 max pooling + fc6, fc7 (256) + linear, as VGG-16 is to the R-CNN papers, on Fashion-MNIST items drawn as in the scenes "
             + "(32x32 RGB, tinted, on clutter): the supervised pre-training detectors start from (train detect --init RUN)",
-            new(2, 128, OptimizerKind.Sgd, 0.05, 5e-4, true, ScheduleKind.Cosine, true, QuickEpochs: 1), (k, c) => new BackboneGap(k, c))
+            new(2, 128, OptimizerKind.Sgd, 0.05, 5e-4, true, ScheduleKind.Cosine, true, QuickEpochs: 1), (k, c) => new BackboneFc(k, c))
         {
             Presentation = (items, seed) => ItemPatches.Create(items, ItemPatches.DefaultSide, seed),
             Normalization = (Backbone.PixelMean, Backbone.PixelStd),

@@ -15,4 +15,13 @@ public static class RunResults
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(results, Json));
         return path;
     }
+
+    /// <summary>Reads <c>folder/results.json</c> (or <paramref name="fileName"/>); null when it is missing or not a <typeparamref name="T"/>.</summary>
+    public static T? Read<T>(string folder, string fileName = "results.json") where T : class
+    {
+        string path = Path.Combine(folder, fileName);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json); }
+        catch (JsonException) { return null; }
+    }
 }

@@ -34,7 +34,7 @@ public sealed record DetectionSettings
     public IReadOnlyList<string> Set { get; init; } = [];
 
     /// <summary>
-    /// Where the conv body starts: a trained <c>backbone-gap</c> classifier (run folder or checkpoint), <see cref="Scratch"/>
+    /// Where the conv body starts: a trained <c>backbone-fc</c> classifier (run folder or checkpoint), <see cref="Scratch"/>
     /// for random initialisation, or null for the recipe's choice (<see cref="DetectorRecipe.PretrainEpochs"/>: pre-train it
     /// first in <c>&lt;out&gt;/pretrain</c>, or from scratch).
     /// </summary>
@@ -77,7 +77,7 @@ public sealed record DetectionSettings
 public sealed record ClassAp(string Class, double? Ap);
 
 /// <summary>The supervised pre-training a detector's conv body started from.</summary>
-/// <param name="Classifier">The classifier's registry name (<c>backbone-gap</c>).</param>
+/// <param name="Classifier">The classifier's registry name (<c>backbone-fc</c>).</param>
 /// <param name="Checkpoint">Its checkpoint the body was copied from.</param>
 /// <param name="Data">What it was trained on.</param>
 /// <param name="Epochs">Its epochs.</param>
@@ -154,11 +154,11 @@ public static class DetectionRun
 
     /// <summary>
     /// The body's starting weights for a run: those of <see cref="DetectionSettings.Init"/>; or, when it is unset and the
-    /// recipe pre-trains, of a <c>backbone-gap</c> classifier trained now in <c>&lt;out&gt;/pretrain</c> (reused when a finished
+    /// recipe pre-trains, of a <c>backbone-fc</c> classifier trained now in <c>&lt;out&gt;/pretrain</c> (reused when a finished
     /// one is there); or none (from scratch).
     /// </summary>
     /// <exception cref="FileNotFoundException">--init names nothing.</exception>
-    /// <exception cref="InvalidDataException">--init is not a backbone-gap classifier, or its widths differ.</exception>
+    /// <exception cref="InvalidDataException">--init is not a backbone-fc classifier, or its widths differ.</exception>
     public static (BackboneWeights? Body, BodyPretraining? Pretraining) Body(DetectionSettings settings, DetectorRecipe recipe, Device device)
     {
         if (settings.Init == DetectionSettings.Scratch) return (null, null);
@@ -183,32 +183,26 @@ public static class DetectionRun
                 settings.Log?.WriteLine($"[pretrain] {dir} holds no usable body ({e.Message}); training it again");
             }
         }
-        settings.Log?.WriteLine($"[pretrain] supervised pre-training of the body: {BackboneGap.Id} on Fashion-MNIST items drawn as in the scenes, {epochs} epochs");
+        settings.Log?.WriteLine($"[pretrain] supervised pre-training of the body: {BackboneFc.Id} on Fashion-MNIST items drawn as in the scenes, {epochs} epochs");
         using var train = Data.FashionMnist.Load(Data.DatasetSplit.Train, settings.FashionMnist);
         using var test = Data.FashionMnist.Load(Data.DatasetSplit.Test, settings.FashionMnist);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (run, results) = ClassificationRun.Execute(new ClassificationSettings
         {
-            Model = BackboneGap.Id, OutputDirectory = dir, Seed = settings.Seed, Epochs = epochs, Progress = settings.Progress, Log = settings.Log,
+            Model = BackboneFc.Id, OutputDirectory = dir, Seed = settings.Seed, Epochs = epochs, Progress = settings.Progress, Log = settings.Log,
             TensorBoard = settings.TensorBoard,
         }, train, test, device);
         run.Model.Dispose();
         double seconds = clock.Elapsed.TotalSeconds;
-        settings.Log?.WriteLine($"[pretrain] {BackboneGap.Id}: test accuracy {results.TestAccuracy:P2} in {seconds:F0} s");
+        settings.Log?.WriteLine($"[pretrain] {BackboneFc.Id}: test accuracy {results.TestAccuracy:P2} in {seconds:F0} s");
         var weights = BackboneWeights.FromClassifier(dir);
         return (weights, Describe(weights, dir, seconds, reused: false));
     }
 
     private static BodyPretraining Describe(BackboneWeights body, string runFolder, double seconds, bool reused)
     {
-        ClassificationResults? r = null;
-        string file = Path.Combine(runFolder, "results.json");
-        if (File.Exists(file))
-        {
-            try { r = System.Text.Json.JsonSerializer.Deserialize<ClassificationResults>(File.ReadAllText(file), RunResults.Json); }
-            catch (System.Text.Json.JsonException) { r = null; }
-        }
-        return new BodyPretraining(BackboneGap.Id, body.Checkpoint, r?.Data, r?.Epochs, r?.TrainImages, r?.TestAccuracy, reused ? 0 : seconds, reused);
+        var r = RunResults.Read<ClassificationResults>(runFolder);
+        return new BodyPretraining(BackboneFc.Id, body.Checkpoint, r?.Data, r?.Epochs, r?.TrainImages, r?.TestAccuracy, reused ? 0 : seconds, reused);
     }
 
     /// <summary>Runs it.</summary>

@@ -11,7 +11,7 @@ namespace Aperture.Detection;
 /// <param name="Schedule">Per-epoch learning-rate schedule.</param>
 /// <param name="Patience">Early stopping: epochs without a better validation score before training ends (0: never).</param>
 /// <param name="PretrainEpochs">Supervised pre-training of the conv body: when no <c>--init</c> is given, first train the
-/// <c>backbone-gap</c> classifier this many epochs (in <c>&lt;out&gt;/pretrain</c>, reused when already there) and start the
+/// <c>backbone-fc</c> classifier this many epochs (in <c>&lt;out&gt;/pretrain</c>, reused when already there) and start the
 /// detector's body from it; 0 trains the body from scratch.</param>
 public sealed record DetectorRecipe(int Epochs, OptimizerKind Optimizer, double LearningRate, object Options,
     ScheduleKind Schedule = ScheduleKind.Constant, int Patience = 0, int PretrainEpochs = 0)

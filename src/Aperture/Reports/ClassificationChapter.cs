@@ -13,6 +13,15 @@ namespace Aperture.Reports;
 /// </summary>
 public static class ClassificationChapter
 {
+    /// <summary>How the report trains <paramref name="method"/>: in <c>runs/NAME</c> of the report, its recipe (or quick recipe on a
+    /// 12,000-image subset), 5,000 validation images (1,000). The detection chapter's pre-training uses the same.</summary>
+    public static ClassificationSettings Settings(ClassifierMethod method, string reportFolder, bool quick, long seed, TextWriter log) => new()
+    {
+        Model = method.Name, OutputDirectory = Path.Combine(reportFolder, "runs", method.Name), Seed = seed,
+        Epochs = quick ? method.Recipe.QuickEpochs : null, Limit = quick ? 12000 : 0, Validation = quick ? 1000 : 5000,
+        Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
+    };
+
     /// <summary>Runs every registered classifier (<see cref="ClassificationRun"/>) and adds the chapter; returns the runs (their models serve later chapters).</summary>
     /// <param name="report">The report to add to.</param>
     /// <param name="train">Training images; the runs hold their validation images out of them.</param>
@@ -32,12 +41,7 @@ public static class ClassificationChapter
         foreach (var method in Classifiers.All)
         {
             string name = method.Name;
-            var settings = new ClassificationSettings
-            {
-                Model = name, OutputDirectory = Path.Combine(report.Folder, "runs", name), Seed = seed,
-                Epochs = quick ? method.Recipe.QuickEpochs : null, Limit = quick ? 12000 : 0, Validation = quick ? 1000 : 5000,
-                Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
-            };
+            var settings = Settings(method, report.Folder, quick, seed, log);
             log.WriteLine($"[report] training {name} for {settings.Epochs ?? method.Recipe.Epochs} epochs");
             var (run, results) = ClassificationRun.Execute(settings, train, test, device);
             first ??= results;

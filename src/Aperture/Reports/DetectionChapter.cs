@@ -29,12 +29,6 @@ public static class DetectionChapter
     /// <param name="quick">A quick run.</param>
     public static int SceneCount(bool quick) => quick ? 120 : 500;
 
-    /// <summary>Epochs of the chapter's supervised pre-training of the body (<c>backbone-gap</c>).</summary>
-    public const int PretrainEpochs = 1;
-
-    /// <summary>Fashion-MNIST training items the quick run pre-trains the body on (a full run takes all 55,000).</summary>
-    public const int QuickPretrainItems = 6000;
-
     /// <summary>
     /// Writes the chapter's scene set into <paramref name="dir"/>: <see cref="SceneCount"/> scenes of the generator's defaults
     /// (128x128), 85% train and 15% held-out test (75% / 25% in a quick run), test scenes made of test items only. The
@@ -64,10 +58,12 @@ public static class DetectionChapter
     /// <param name="log">Progress lines.</param>
     /// <param name="proposals">Proposal source for R-CNN and Fast R-CNN (selective search, fast mode, when null).</param>
     /// <param name="scenes">Scenes to generate instead of <see cref="SceneCount"/> (tests).</param>
+    /// <param name="pretrainedRun">The run folder of a finished <c>backbone-fc</c> classifier to start the bodies from (the
+    /// classification chapter's, trained with <see cref="ClassificationChapter.Settings"/>), or null to train it here.</param>
     /// <returns>One row per detector, in <see cref="Detectors.All"/> order, each with the pre-trained body; then Fast R-CNN
     /// with its body from scratch, named <c>fast-rcnn (scratch)</c>.</returns>
     public static IReadOnlyList<DetectorReportRow> Add(HtmlReport report, LabeledImages trainItems, LabeledImages testItems, bool quick, long seed,
-        Device device, TextWriter log, IProposalSource? proposals = null, int? scenes = null)
+        Device device, TextWriter log, IProposalSource? proposals = null, int? scenes = null, string? pretrainedRun = null)
     {
         string dir = Path.Combine(report.Folder, "detection");
         int sceneCount = scenes ?? SceneCount(quick);
@@ -85,14 +81,23 @@ public static class DetectionChapter
 
         // Stage 1: supervised pre-training of the conv body, once, shared by the three detectors (as both papers start from
         // an ImageNet classifier).
-        string pretrainDir = Path.Combine(report.Folder, "runs", BackboneGap.Id);
-        log.WriteLine($"[report] detection: pre-training the body ({BackboneGap.Id}, {PretrainEpochs} epoch)");
-        var (pretrainRun, pretrained) = ClassificationRun.Execute(new ClassificationSettings
+        // The classification chapter trains this classifier in the same folder with the same settings: reuse its run.
+        var classifier = Classifiers.Find(BackboneFc.Id);
+        var pretrainSettings = ClassificationChapter.Settings(classifier, report.Folder, quick, seed, log);
+        string pretrainDir = pretrainSettings.OutputDirectory;
+        var pretrained = pretrainedRun is null ? null : RunResults.Read<ClassificationResults>(pretrainedRun);
+        if (pretrained is not null)
         {
-            Model = BackboneGap.Id, OutputDirectory = pretrainDir, Seed = seed, Epochs = PretrainEpochs, Limit = quick ? QuickPretrainItems : 0,
-            Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
-        }, trainItems, testItems, device);
-        pretrainRun.Model.Dispose();
+            pretrainDir = pretrainedRun!;
+            log.WriteLine($"[report] detection: the body starts from {pretrainDir} ({BackboneFc.Id}, {pretrained.Epochs} epochs)");
+        }
+        else
+        {
+            log.WriteLine($"[report] detection: pre-training the body ({BackboneFc.Id})");
+            var (pretrainRun, results) = ClassificationRun.Execute(pretrainSettings, trainItems, testItems, device);
+            pretrainRun.Model.Dispose();
+            pretrained = results;
+        }
 
         // Stage 2: each detector fine-tunes that body; Fast R-CNN once more from scratch, for the gain.
         var rows = new List<DetectorReportRow>();
@@ -126,10 +131,11 @@ public static class DetectionChapter
         chapter.Paragraph($"Proposals: {proposals.Name}, {meanProposals:F0} per test image on average, recall at IoU 0.5 {data.ProposalRecall:P1}, "
             + $"{proposalMs:F1} ms per image (one thread per image).");
         chapter.Paragraph($"Two stages, as in both papers (which start from an ImageNet classifier). Stage 1, supervised pre-training: the conv body "
-            + $"with global average pooling and a linear layer ({BackboneGap.Id}) is trained to classify {pretrained.TrainImages:N0} Fashion-MNIST training items "
-            + $"drawn as the scenes draw them (scaled, tinted, blended onto the generator's clutter in 32x32 patches), {PretrainEpochs} epoch in "
+            + $"with max pooling to 7x7, fc6, fc7 and a linear layer (as VGG-16 is to the papers) ({BackboneFc.Id}) is trained to classify {pretrained.TrainImages:N0} Fashion-MNIST training items "
+            + $"drawn as the scenes draw them (scaled, tinted, blended onto the generator's clutter in 32x32 patches), {pretrained.Epochs} epoch(s) in "
             + $"{pretrained.TrainSeconds:F0} s; test accuracy {pretrained.TestAccuracy:P1} on patches of the {pretrained.TestImages:N0} test items. "
-            + "Stage 2, fine-tuning: each detector copies the body's weights and batch-norm statistics and trains on the scenes.");
+            + "Stage 2, fine-tuning: each detector copies the body's weights and batch-norm statistics (R-CNN and Fast R-CNN also fc6 and fc7), "
+            + "replaces the classifier with its own outputs and trains on the scenes.");
         chapter.Table(new[] { "detector", "VOC mAP@0.5", "COCO mAP@[.5:.95]", "ms / image (proposals excluded)", "ms / image with proposals", "training s" },
             detectorRows.Select(r => (IReadOnlyList<string>)new[]
             {
@@ -147,7 +153,7 @@ public static class DetectionChapter
             new[]
             {
                 (IReadOnlyList<string>)new[] { "from scratch", F3(scratch.Score.VocMap), F3(scratch.Score.CocoMap), scratch.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture) },
-                new[] { $"pre-trained ({BackboneGap.Id}, {pretrained.TestAccuracy:P1})", F3(fr.VocMap), F3(fr.CocoMap), rows.First(r => r.Method == FastRcnnMethod.Id).TrainSeconds.ToString("F0", CultureInfo.InvariantCulture) },
+                new[] { $"pre-trained ({BackboneFc.Id}, {pretrained.TestAccuracy:P1})", F3(fr.VocMap), F3(fr.CocoMap), rows.First(r => r.Method == FastRcnnMethod.Id).TrainSeconds.ToString("F0", CultureInfo.InvariantCulture) },
                 new[] { "gain", Signed(fr.VocMap - scratch.Score.VocMap), Signed(fr.CocoMap - scratch.Score.CocoMap), "" },
             });
         if (rcnnStages is { SvmObjectives.Count: > 0 })

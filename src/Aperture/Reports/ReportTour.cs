@@ -57,7 +57,8 @@ public static class ReportTour
         InsideChapter.Add(report, runs, train, test, settings.Quick, settings.Seed, device, progress.Log);
         chapters.Advance();
         Begin(2);
-        DetectionChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);
+        DetectionChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log,
+            pretrainedRun: runs.ContainsKey(BackboneFc.Id) ? Path.Combine(report.Folder, "runs", BackboneFc.Id) : null);
         chapters.Advance();
         Begin(3);
         SegmentationChapter.Add(report, train, test, settings.Quick, settings.Seed, device, progress.Log);

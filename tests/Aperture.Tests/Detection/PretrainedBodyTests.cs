@@ -13,14 +13,14 @@ using static TorchSharp.torch;
 namespace Aperture.Tests.Detection;
 
 /// <summary>
-/// Supervised pre-training of the detectors' conv body: a <c>backbone-gap</c> classifier trained on items drawn as in the
+/// Supervised pre-training of the detectors' conv body: a <c>backbone-fc</c> classifier trained on items drawn as in the
 /// scenes, whose body a detector starts from (<c>train detect --init RUN</c>), with the origin in the model card.
 /// </summary>
 public class PretrainedBodyTests
 {
     private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
-    /// <summary>A backbone-gap classifier trained one short epoch through the registry (<c>train classify --model backbone-gap</c>).</summary>
+    /// <summary>A backbone-fc classifier trained one short epoch through the registry (<c>train classify --model backbone-fc</c>).</summary>
     private static string TrainClassifier(TempDir dir, string name = "pretrain")
     {
         using var items = FashionMnist.Load(DatasetSplit.Test);
@@ -29,7 +29,7 @@ public class PretrainedBodyTests
         string run = dir.File(name);
         var (model, results) = ClassificationRun.Execute(new ClassificationSettings
         {
-            Model = BackboneGap.Id, OutputDirectory = run, Seed = 1, Epochs = 1, Validation = 60, Progress = ProgressMode.Quiet, TensorBoard = false,
+            Model = BackboneFc.Id, OutputDirectory = run, Seed = 1, Epochs = 1, Validation = 60, Progress = ProgressMode.Quiet, TensorBoard = false,
         }, train, test, CPU);
         model.Model.Dispose();
         Assert.Equal(600 - 60, results.TrainImages);
@@ -60,7 +60,7 @@ public class PretrainedBodyTests
         string run = TrainClassifier(dir);
         var (classifier, spec) = ClassifierSpec.Load(run);
         Assert.Equal((3, 32, Backbone.PixelMean, Backbone.PixelStd), (spec.InChannels, spec.InputSize, spec.Mean, spec.Std));
-        var source = ((BackboneGap)classifier).Body.state_dict();
+        var source = ((BackboneFc)classifier).Body.state_dict();
 
         using var weights = BackboneWeights.FromClassifier(run);
         Assert.Equal(new[] { 32, 64, 128 }, weights.Widths);
@@ -82,7 +82,43 @@ public class PretrainedBodyTests
         classifier.eval();
         using var x = randn(2, 3, 32, 32);
         using (no_grad())
-            Assert.True(detector.Backbone.forward(x).allclose(((BackboneGap)classifier).Body.forward(x)));
+            Assert.True(detector.Backbone.forward(x).allclose(((BackboneFc)classifier).Body.forward(x)));
+    }
+
+    [Fact]
+    public void DetectorsOfTheClassifiersShapeTakeFc6AndFc7Too()
+    {
+        set_num_threads(2);
+        using var dir = new TempDir();
+        string run = TrainClassifier(dir);
+        var (classifier, _) = ClassifierSpec.Load(run);
+        var fc = (BackboneFc)classifier;
+        var source = fc.Head.state_dict();
+        using var weights = BackboneWeights.FromClassifier(run);
+        string checkpoint = Path.GetFullPath(RunFolder.Checkpoint(run));
+
+        var fast = new FastRcnnNetwork(10);
+        var rcnn = new RcnnNetwork(10);
+        foreach (var (body, head) in new[] { (fast.Backbone, fast.Head), (rcnn.Backbone, rcnn.Head) })
+        {
+            Assert.Contains(head.state_dict(), kv => !Same(kv.Value, source[kv.Key]));
+            Assert.Equal($"{BackboneFc.Id} classifier {checkpoint}: body, fc6 and fc7", weights.CopyTo(body, head));
+            foreach (var (name, t) in head.state_dict()) Assert.True(Same(t, source[name]), $"head {name} differs from the classifier's");
+        }
+        // R-CNN's region features of a 32x32 crop are the classifier's fc7 on that patch.
+        rcnn.eval();
+        classifier.eval();
+        using var x = randn(3, 3, 32, 32);
+        using (no_grad())
+        {
+            var expected = fc.Head.forward(nn.functional.adaptive_max_pool2d(fc.Body.forward(x), new long[] { BackboneFc.PoolSize, BackboneFc.PoolSize }));
+            Assert.True(rcnn.Features(x).allclose(expected));
+        }
+        // A head of another shape keeps its own initialisation, and the card says only the body came.
+        var narrow = new FastRcnnNetwork(10, hiddenSize: 32);
+        var fresh = narrow.Head.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        Assert.Equal($"{BackboneFc.Id} classifier {checkpoint}: body", weights.CopyTo(narrow.Backbone, narrow.Head));
+        foreach (var (name, t) in narrow.Head.state_dict()) Assert.True(Same(t, fresh[name]));
     }
 
     [Fact]
@@ -103,10 +139,10 @@ public class PretrainedBodyTests
         outcome.Score.DisposeDetections();
         var card = ModelCard.Read(outcome.Results.Checkpoint);
         string classifierCheckpoint = Path.GetFullPath(RunFolder.Checkpoint(pretrained));
-        Assert.Equal($"{BackboneGap.Id} classifier {classifierCheckpoint}", card.BackboneWeights);
+        Assert.Equal($"{BackboneFc.Id} classifier {classifierCheckpoint}: body", card.BackboneWeights); // hidden size 32: fc6 and fc7 do not fit
         var p = outcome.Results.Pretraining;
         Assert.NotNull(p);
-        Assert.Equal((BackboneGap.Id, classifierCheckpoint, true, 1), (p!.Classifier, p.Checkpoint, p.Reused, p.Epochs));
+        Assert.Equal((BackboneFc.Id, classifierCheckpoint, true, 1), (p!.Classifier, p.Checkpoint, p.Reused, p.Epochs));
         Assert.InRange(p.TestAccuracy!.Value, 0, 1);
         // Fast R-CNN picks its best epoch by validation mAP.
         Assert.Equal(1, outcome.Results.BestEpoch);
@@ -141,7 +177,7 @@ public class PretrainedBodyTests
             new System.Text.Json.Nodes.JsonObject { [ModelCard.MetadataKey] = new ClassifierSpec("lenet5", FashionMnist.ClassNames, 1, 28, 0.3f, 0.3f).ToCard().ToJson() });
         var wrongClassifier = Assert.Throws<InvalidDataException>(() => DetectionRun.Plan(With(lenet)));
         Assert.Contains("lenet5", wrongClassifier.Message);
-        Assert.Contains("backbone-gap", wrongClassifier.Message);
+        Assert.Contains("backbone-fc", wrongClassifier.Message);
 
         // Another family: a detector's run folder.
         string detector = dir.File("detector");
@@ -151,11 +187,11 @@ public class PretrainedBodyTests
         var wrongFamily = Assert.Throws<InvalidDataException>(() => DetectionRun.Plan(With(detector)));
         Assert.Contains("not a classifier", wrongFamily.Message);
 
-        // Mismatched widths: a backbone-gap body of 16/32/64 does not fit the detectors' 32/64/128.
+        // Mismatched widths: a backbone-fc body of 16/32/64 does not fit the detectors' 32/64/128.
         string narrow = dir.File("narrow");
         Checkpoint.Save(Path.Combine(narrow, "checkpoints", "last.ckpt"), 1,
-            new Dictionary<string, TorchSharp.torch.nn.Module> { [Checkpoint.DefaultModuleName] = new BackboneGap(10, 3, [16, 32, 64]) }, null,
-            new System.Text.Json.Nodes.JsonObject { [ModelCard.MetadataKey] = new ClassifierSpec(BackboneGap.Id, FashionMnist.ClassNames, 3, 32, 0.45f, 0.25f).ToCard().ToJson() });
+            new Dictionary<string, TorchSharp.torch.nn.Module> { [Checkpoint.DefaultModuleName] = new BackboneFc(10, 3, [16, 32, 64]) }, null,
+            new System.Text.Json.Nodes.JsonObject { [ModelCard.MetadataKey] = new ClassifierSpec(BackboneFc.Id, FashionMnist.ClassNames, 3, 32, 0.45f, 0.25f).ToCard().ToJson() });
         var narrowPlan = Assert.Throws<InvalidDataException>(() => DetectionRun.Plan(With(narrow)));
         Assert.Contains("mismatched widths", narrowPlan.Message);
         using (var weights = BackboneWeights.FromClassifier(narrow))

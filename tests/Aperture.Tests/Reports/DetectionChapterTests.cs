@@ -20,7 +20,7 @@ public class DetectionChapterTests
         var report = new HtmlReport(dir.Path, "test");
         var rows = DetectionChapter.Add(report, train, test, quick: true, seed: 1, CPU, TextWriter.Null, scenes: 16);
         Assert.Equal(Detectors.Names.Append(DetectionChapter.ScratchRow), rows.Select(r => r.Method));
-        string pretrain = Path.Combine(dir.Path, "runs", "backbone-gap");
+        string pretrain = Path.Combine(dir.Path, "runs", "backbone-fc");
         Assert.True(File.Exists(Path.Combine(pretrain, "results.json")));
         foreach (var method in Detectors.Names)
         {

@@ -49,6 +49,9 @@ public sealed class FastRcnnNetwork : Module<Tensor, Tensor, (Tensor Logits, Ten
     /// <summary>The conv body.</summary>
     public Backbone Backbone => backbone;
 
+    /// <summary>fc6 and fc7.</summary>
+    public RegionHead Head => head;
+
     /// <summary>K, the number of object classes.</summary>
     public int NumClasses { get; }
 

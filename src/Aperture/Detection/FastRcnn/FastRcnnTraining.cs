@@ -144,8 +144,8 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         Core.Torch.Seed(training.Seed);
         var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign);
         network.to(device);
-        body?.CopyTo(network.Backbone);
-        training = training with { Card = Detectors.Card(FastRcnnMethod.Id, classNames, network.Backbone.Widths, options, proposals, body?.Origin) };
+        string? origin = body?.CopyTo(network.Backbone, network.Head);
+        training = training with { Card = Detectors.Card(FastRcnnMethod.Id, classNames, network.Backbone.Widths, options, proposals, origin) };
         var task = new FastRcnnTraining(network, options, training, validation, classNames);
         var trainer = new Trainer<FastRcnnBatch>(task, training);
         var result = trainer.Fit(epoch => Batches(train, options, training.Seed, epoch),

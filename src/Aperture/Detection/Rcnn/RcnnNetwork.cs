@@ -33,6 +33,9 @@ public sealed class RcnnNetwork : Module<Tensor, Tensor>
     /// <summary>The conv body.</summary>
     public Backbone Backbone => backbone;
 
+    /// <summary>fc6 and fc7.</summary>
+    public RegionHead Head => head;
+
     /// <summary>K object classes.</summary>
     public int NumClasses { get; }
 

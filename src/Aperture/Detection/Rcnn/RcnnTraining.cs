@@ -86,8 +86,8 @@ public static class RcnnTraining
         int k = classNames.Count;
         var network = new RcnnNetwork(k, o.PoolSize, o.HiddenSize);
         network.to(device);
-        body?.CopyTo(network.Backbone);
-        var tOptions = training with { Card = Detectors.Card(RcnnMethod.Id, classNames, network.Backbone.Widths, o, proposals, body?.Origin) };
+        string? origin = body?.CopyTo(network.Backbone, network.Head);
+        var tOptions = training with { Card = Detectors.Card(RcnnMethod.Id, classNames, network.Backbone.Widths, o, proposals, origin) };
 
         // Stage 1: fine-tuning as a (K+1)-way region classifier.
         var sw = Stopwatch.StartNew();

@@ -210,8 +210,8 @@ public sealed class SlidingWindowDetector : IObjectDetector
         Core.Torch.Seed(training.Seed);
         var network = new SlidingWindowNetwork(classNames.Count, o.WindowSize, o.HiddenSize);
         network.to(device);
-        body?.CopyTo(network.Backbone);
-        var tOptions = training with { Card = Detectors.Card(SlidingWindowMethod.Id, classNames, network.Backbone.Widths, o, null, body?.Origin) };
+        string? origin = body?.CopyTo(network.Backbone);
+        var tOptions = training with { Card = Detectors.Card(SlidingWindowMethod.Id, classNames, network.Backbone.Widths, o, null, origin) };
         var task = new ClassificationTask(new WindowLogits(network), OptimizerFactory.Create("optimizer", network.parameters(), tOptions));
         var trainer = new Trainer<Batch>(task, tOptions);
         var result = trainer.Fit(epoch => Batches(train, o, training.Seed, epoch),

@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Aperture.Detection;
+namespace Aperture.Nn;
 
 /// <summary>
 /// The fully connected layers on a pooled region, as fc6/fc7 of R-CNN and Fast R-CNN: flatten
