@@ -4,52 +4,69 @@ using static TorchSharp.torch;
 
 namespace Aperture.Detection;
 
-/// <summary>Pictures of a detector's output on test images: its best and worst images, boxes drawn with class and score.</summary>
+/// <summary>
+/// Pictures of a detector's output on test images: its best and worst images, each with its ground truth (thin white
+/// boxes) under the detections (boxes in their class's colour with class and score), and a caption counting the
+/// detections that are right, those that are wrong and the objects missed — what a person checks by eye.
+/// </summary>
 public static class DetectionExamples
 {
+    /// <summary>How one image's detections fare at IoU 0.5.</summary>
+    /// <param name="Right">Detections overlapping an unmatched ground-truth box of their class by IoU ≥ 0.5 (greedy, by score).</param>
+    /// <param name="Wrong">Other detections: wrong class, badly placed, duplicates or nothing there.</param>
+    /// <param name="Missed">Ground-truth boxes no detection matched.</param>
+    public readonly record struct Outcome(int Right, int Wrong, int Missed)
+    {
+        /// <summary>Per-image F1: 2 right / (detections + ground truth); 1 for an empty image left empty.</summary>
+        public double F1 => 2 * Right + Wrong + Missed == 0 ? 1 : 2.0 * Right / (2 * Right + Wrong + Missed);
+    }
+
     /// <summary>
-    /// Per-image F1 at IoU 0.5 of the detections scoring at least <paramref name="threshold"/> (a detection is right when
-    /// it overlaps an unmatched ground-truth box of its class by IoU ≥ 0.5).
+    /// Matches the detections scoring at least <paramref name="threshold"/>, best first, to the ground truth: a detection
+    /// is right when it overlaps an unmatched ground-truth box of its class by IoU ≥ 0.5.
     /// </summary>
-    public static double ImageF1(ImageDetections d, DetectionImage truth, double threshold)
+    public static Outcome Match(ImageDetections d, DetectionImage truth, double threshold)
     {
         var b = Boxes.ToArray(d.Boxes); var s = Boxes.ScoresArray(d.Scores, b.Length / 4);
         var l = DetectionMetrics.Longs(d.Labels, b.Length / 4, "labels");
         var g = Boxes.ToArray(truth.Boxes); var gl = truth.Labels.data<long>().ToArray();
         var taken = new bool[gl.Length];
         int tp = 0, kept = 0;
-        for (int i = 0; i < s.Length; i++)
+        foreach (int i in Enumerable.Range(0, s.Length).OrderByDescending(i => s[i]))
         {
             if (s[i] < threshold) continue;
             kept++;
             for (int j = 0; j < gl.Length; j++)
                 if (!taken[j] && gl[j] == l[i] && BoxList.At(b, i).Iou(BoxList.At(g, j)) >= 0.5) { taken[j] = true; tp++; break; }
         }
-        return kept + gl.Length == 0 ? 1 : 2.0 * tp / (kept + gl.Length);
+        return new Outcome(tp, kept - tp, gl.Length - tp);
     }
 
     /// <summary>
-    /// Draws the <paramref name="count"/> best (or worst) images by <see cref="ImageF1"/> with their detections scoring at least
-    /// <paramref name="threshold"/> (the method's <see cref="IDetectorMethod.DisplayThreshold"/>), tiled in one PNG at
-    /// <paramref name="path"/> (upscaled <paramref name="scale"/> times). Returns the indices of the images drawn.
+    /// Draws the <paramref name="count"/> best (or worst) images by per-image F1 (<see cref="Match"/>) with their ground truth and
+    /// their detections scoring at least <paramref name="threshold"/> (the method's <see cref="IDetectorMethod.DisplayThreshold"/>),
+    /// tiled in one PNG at <paramref name="path"/> (upscaled <paramref name="scale"/> times). Returns the indices of the images drawn.
     /// </summary>
     public static int[] Write(string path, DetectorScore score, IReadOnlyList<DetectionImage> images, IReadOnlyList<string> classNames,
         int count, bool worst, double threshold, int scale = 2)
     {
         double t = threshold;
-        var f1 = images.Select((im, i) => ImageF1(score.Detections[i], im, t)).ToArray();
-        var order = Enumerable.Range(0, images.Count).OrderBy(i => worst ? f1[i] : -f1[i]).ThenBy(i => i).Take(count).ToArray();
+        var outcomes = images.Select((im, i) => Match(score.Detections[i], im, t)).ToArray();
+        var order = Enumerable.Range(0, images.Count).OrderBy(i => worst ? outcomes[i].F1 : -outcomes[i].F1).ThenBy(i => i).Take(count).ToArray();
         using var scope = NewDisposeScope();
         var tiles = new List<Tensor>();
         var captions = new List<Caption>();
+        var truthStyle = new BoxStyle { Color = SkiaSharp.SKColors.White, ShowLabels = false, LineWidth = 1 };
         foreach (int i in order)
         {
             var d = score.Detections[i];
             var keep = d.Scores.ge(t);
             var img = images[i].Image;
             if (scale > 1) img = nn.functional.interpolate(img.unsqueeze(0).to_type(ScalarType.Float32), scale_factor: new double[] { scale, scale }, mode: InterpolationMode.Nearest)[0].round().clamp(0, 255).to_type(ScalarType.Byte);
+            if (images[i].Boxes.shape[0] > 0) img = BoxDrawing.Draw(img, images[i].Boxes.mul(scale), style: truthStyle);
             tiles.Add(Draw(img, d.Boxes.index(keep).mul(scale), d.Labels.index(keep), classNames, d.Scores.index(keep)));
-            captions.Add(Caption.Plain($"{images[i].Id}: F1 {f1[i]:F2}"));
+            var o = outcomes[i];
+            captions.Add(Caption.Plain($"{images[i].Id}: {o.Right} right, {o.Wrong} wrong, {o.Missed} missed"));
         }
         var grid = ImageGrid.Tile(stack(tiles), columns: Math.Min(4, tiles.Count), captions: captions);
         ImageTensor.Write(path, grid);

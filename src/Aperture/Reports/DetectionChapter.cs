@@ -167,7 +167,8 @@ public static class DetectionChapter
         foreach (var (method, good, bad) in figures)
         {
             chapter.Heading(method.Name)
-                .Figure(good, $"{method.Name}: the test scenes it does best on (per-image F1 at IoU 0.5), detections with score ≥ {method.DisplayThreshold}.", 640)
+                .Figure(good, $"{method.Name}: the test scenes it does best on (per-image F1 at IoU 0.5): ground truth in thin white boxes, detections with score ≥ {method.DisplayThreshold} "
+                    + "in their class's colour; the caption counts detections right (class and IoU ≥ 0.5), wrong, and objects missed.", 640)
                 .Figure(bad, $"{method.Name}: the test scenes it does worst on.", 640);
         }
         return rows;
