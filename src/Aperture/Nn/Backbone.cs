@@ -25,6 +25,10 @@ public sealed class Backbone : Module<Tensor, Tensor>
     public static IReadOnlyList<int> DefaultWidths { get; } = [32, 64, 128];
 
     private readonly Sequential _layers;
+    private readonly Module<Tensor, Tensor>[] _ordered;
+
+    // Layers in each stage, in order: conv, bn, relu, pool; conv, bn, relu, pool; conv, bn, relu, conv, bn, relu.
+    private static readonly int[] StageLayers = [4, 4, 6];
 
     /// <summary>Creates the backbone.</summary>
     /// <param name="widths">Channels of the three stages (default 32, 64, 128); stage 3 has two convolutions.</param>
@@ -40,6 +44,7 @@ public sealed class Backbone : Module<Tensor, Tensor>
             ("pool2", MaxPool2d(2)),
             ("conv3_1", Conv2d(widths[1], widths[2], 3, padding: 1, bias: false)), ("bn3_1", BatchNorm2d(widths[2])), ("relu3_1", ReLU(inplace: true)),
             ("conv3_2", Conv2d(widths[2], widths[2], 3, padding: 1, bias: false)), ("bn3_2", BatchNorm2d(widths[2])), ("relu3_2", ReLU(inplace: true)));
+        _ordered = _layers.children().Cast<Module<Tensor, Tensor>>().ToArray();
         RegisterComponents();
     }
 
@@ -49,11 +54,48 @@ public sealed class Backbone : Module<Tensor, Tensor>
     /// <summary>Channels of the output feature map.</summary>
     public int OutChannels => Widths[2];
 
+    /// <summary>Leading stages held fixed (<see cref="Freeze"/>): 0 to 3.</summary>
+    public int FrozenStages { get; private set; }
+
+    /// <summary>
+    /// Holds the first <paramref name="stages"/> stages fixed while the rest trains, as Fast R-CNN fine-tunes a pre-trained
+    /// body (section 4.5: conv1 is generic; VGG-16 is fine-tuned from conv3_1 up): their parameters stop taking gradients,
+    /// their batch norm keeps the pre-trained statistics (inference mode even in training), and they run without
+    /// autograd, so no backward pass goes through them.
+    /// </summary>
+    public void Freeze(int stages)
+    {
+        if (stages is < 0 or > 3) throw new ArgumentOutOfRangeException(nameof(stages), stages, "the backbone has three stages");
+        FrozenStages = stages;
+        int frozen = FrozenLayers;
+        for (int i = 0; i < _ordered.Length; i++)
+            foreach (var p in _ordered[i].parameters()) p.requires_grad_(i >= frozen);
+        train(training);
+    }
+
+    private int FrozenLayers => StageLayers.Take(FrozenStages).Sum();
+
+    /// <summary>Sets training mode; frozen stages stay in inference mode (their batch norm uses the pre-trained statistics).</summary>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (on) foreach (var m in _ordered.Take(FrozenLayers)) m.eval();
+    }
+
     /// <summary>
     /// Feature maps <c>[N, F, H/4, W/4]</c> (float32, stored channels-last: <see cref="ChannelsLast"/>) of normalised
     /// images <c>[N, 3, H, W]</c> (H, W multiples of 4 keep cells aligned).
     /// </summary>
-    public override Tensor forward(Tensor x) => _layers.forward(ChannelsLast.Of(x));
+    public override Tensor forward(Tensor x)
+    {
+        if (FrozenStages == 0) return _layers.forward(ChannelsLast.Of(x));
+        var h = ChannelsLast.Of(x);
+        int frozen = FrozenLayers;
+        using (no_grad())
+            for (int i = 0; i < frozen; i++) h = _ordered[i].forward(h);
+        for (int i = frozen; i < _ordered.Length; i++) h = _ordered[i].forward(h);
+        return h;
+    }
 
     /// <summary>
     /// Turns RGB pixels (<c>uint8 [3, H, W]</c> or <c>[N, 3, H, W]</c>) into the network's float32 input:

@@ -14,7 +14,8 @@ namespace Aperture.Ops;
 /// </summary>
 /// <remarks>
 /// The backward pass is exact and comes from autograd: the arg-max "switches" are found without gradient in plain
-/// C# (in parallel over RoIs, SIMD across channels), and the output is then an <c>index_select</c> of the flattened input at those
+/// C# (in parallel over RoIs, SIMD across channels), and the output is then an <c>index_select</c> of the input flattened
+/// channels-last (<c>[N, H, W, C]</c>) at those
 /// switches. The gradient of <c>index_select</c> is a scatter-add (<c>index_add</c>) of the output gradient into
 /// the switch positions, which is exactly the RoI pooling backward pass of the paper (eq. 4).
 /// </remarks>
@@ -58,7 +59,9 @@ public sealed class RoiPool : nn.Module<Tensor, Tensor, Tensor>
         if (input.dtype == ScalarType.Float64) Switches<double>(data, r, index, nonEmpty, c, h, w, outputHeight, outputWidth, spatialScale, wide);
         else if (input.dtype == ScalarType.Float32) Switches<float>(data, r, index, nonEmpty, c, h, w, outputHeight, outputWidth, spatialScale, wide);
         else throw new ArgumentException($"RoI pooling needs a float32 or float64 input, got {input.dtype}");
-        var flat = input.reshape(-1);
+        // Indices address the channels-last flattening [N, H, W, C]: free for the channels-last maps the detectors' body
+        // gives (no copy forward, and the gradient comes back in the same layout), one copy for any other input.
+        var flat = input.permute(0, 2, 3, 1).reshape(-1);
         var pooled = flat.index_select(0, index.to(input.device)).view(k, outputHeight, outputWidth, c).permute(0, 3, 1, 2);
         if (Array.TrueForAll(nonEmpty, e => e)) return pooled.MoveToOuterDisposeScope();
         var mask = tensor(nonEmpty, new long[] { k, 1, outputHeight, outputWidth }).to(input.device);
@@ -123,12 +126,12 @@ public sealed class RoiPool : nn.Module<Tensor, Tensor, Tensor>
                     // Index layout [K, h, w, C]: one contiguous run of C per bin.
                     long o = ((long)roi * bins + i * pw + j) * c;
                     if (wide)
-                        for (int ch = 0; ch < c; ch++) i64[(int)(o + ch)] = imageBase + (long)ch * plane + int.CreateTruncating(arg[ch]);
+                        for (int ch = 0; ch < c; ch++) i64[(int)(o + ch)] = imageBase + (long)int.CreateTruncating(arg[ch]) * c + ch;
                     else
                     {
                         var dst = i32.Slice((int)o, c);
                         int basePlane = (int)imageBase;
-                        for (int ch = 0; ch < c; ch++) dst[ch] = basePlane + ch * plane + int.CreateTruncating(arg[ch]);
+                        for (int ch = 0; ch < c; ch++) dst[ch] = basePlane + int.CreateTruncating(arg[ch]) * c + ch;
                     }
                 }
             }

@@ -102,6 +102,29 @@ public class RoiOpsTests
         Assert.Equal(sa, ya);
     }
 
+    [Fact]
+    public void RoiPoolGivesTheSameOutputAndGradientForAChannelsLastMap()
+    {
+        using var scope = NewDisposeScope();
+        var gen = new Generator(11);
+        var x = randn(new long[] { 2, 12, 9, 11 }, generator: gen);
+        var rois = RandomRois(3, 25, 2, 44);
+        var weights = randn(new long[] { 25, 12, 3, 3 }, generator: gen);
+        Tensor Grad(Tensor input, out Tensor y)
+        {
+            var leaf = input.detach().requires_grad_(true);
+            y = RoiPool.Apply(leaf, rois, 3, 3, 0.25);
+            (y * weights).sum().backward();
+            return leaf.grad!;
+        }
+        var gPlain = Grad(x.contiguous(), out var yPlain);
+        var last = Aperture.Nn.ChannelsLast.Of(x);
+        Assert.False(last.is_contiguous()); // stored [N, H, W, C]
+        var gLast = Grad(last, out var yLast);
+        Assert.True(yPlain.eq(yLast).all().item<bool>());
+        Assert.True(gPlain.eq(gLast).all().item<bool>());
+    }
+
     /// <summary>Finite differences in float64 against autograd for a weighted sum of the outputs.</summary>
     private static void GradCheck(Func<Tensor, Tensor> op, Tensor x, int seed)
     {

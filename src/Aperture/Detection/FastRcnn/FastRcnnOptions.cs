@@ -12,6 +12,12 @@ public sealed record FastRcnnOptions : Core.IValidatable
     /// <summary>Use RoI Align (Mask R-CNN) instead of RoI max pooling.</summary>
     public bool RoiAlign { get; init; }
 
+    /// <summary>
+    /// Leading stages of a pre-trained body held fixed while fine-tuning (<see cref="Nn.Backbone.Freeze"/>); the paper
+    /// fine-tunes VGG-16 from conv3_1 up. Ignored when the body starts from scratch.
+    /// </summary>
+    public int FrozenStages { get; init; }
+
     /// <summary>Images per mini-batch (2).</summary>
     public int ImagesPerBatch { get; init; } = 2;
 
@@ -52,6 +58,7 @@ public sealed record FastRcnnOptions : Core.IValidatable
     public void Validate()
     {
         if (PoolSize < 1 || HiddenSize < 1) throw new ArgumentException("Fast R-CNN: pool size and hidden size must be positive");
+        if (FrozenStages is < 0 or > 3) throw new ArgumentException($"Fast R-CNN: frozen stages {FrozenStages} must be 0 to 3 (the body has three)");
         if (ImagesPerBatch < 1 || RoisPerImage < 1) throw new ArgumentException("Fast R-CNN: images per batch and RoIs per image must be positive");
         if (ForegroundFraction is < 0 or > 1) throw new ArgumentException($"Fast R-CNN: foreground fraction {ForegroundFraction} must be in [0, 1]");
         if (!(BackgroundIouLow <= BackgroundIouHigh && BackgroundIouHigh <= ForegroundIou)) throw new ArgumentException("Fast R-CNN: need background low <= background high <= foreground IoU");

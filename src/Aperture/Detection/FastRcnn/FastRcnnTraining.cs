@@ -145,6 +145,7 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign);
         network.to(device);
         string? origin = body?.CopyTo(network.Backbone, network.Head);
+        if (body is not null) network.Backbone.Freeze(options.FrozenStages);
         training = training with { Card = Detectors.Card(FastRcnnMethod.Id, classNames, network.Backbone.Widths, options, proposals, origin) };
         var task = new FastRcnnTraining(network, options, training, validation, classNames);
         var trainer = new Trainer<FastRcnnBatch>(task, training);
