@@ -36,7 +36,7 @@ internal static class DetectCommands
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the method's recipe)" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default: the recipe's)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd, adam or adamw (default: the recipe's)" };
-        var set = new Option<string[]>("--set") { Description = "Change a method option, name=value, repeatable (e.g. --set roi_align=true --set rois_per_image=128); a wrong name lists them all", AllowMultipleArgumentsPerToken = true };
+        var set = new Option<string[]>("--set") { Description = "Change a method option, name=value, repeatable (e.g. --set roi_align=false --set rois_per_image=128); a wrong name lists them all", AllowMultipleArgumentsPerToken = true };
         var proposals = ProposalsOption();
         var maxProposals = new Option<int>("--max-proposals") { Description = "Most proposals per image", DefaultValueFactory = _ => 2000 };
         var limitTrain = new Option<int>("--limit-train") { Description = "Use at most this many training images (0: all)", DefaultValueFactory = _ => 0 };

@@ -126,7 +126,7 @@ public static class DetectionChapter
             + "The sliding-window detector slides a background + 10 class window classifier over an image pyramid of 6 window sizes and 3 aspect ratios, "
             + "one fully convolutional pass per scale. R-CNN warps every proposal with context padding, fine-tunes the network on region classification, "
             + "trains one-vs-rest linear SVMs with hard-negative mining and class-specific ridge box regression on its fc7 features. "
-            + "Fast R-CNN runs the conv body once per image, RoI-max-pools each proposal to 7x7 and trains softmax and smooth-L1 box regression jointly "
+            + "Fast R-CNN runs the conv body once per image, pools each proposal to 7x7 (RoI Align, not the paper's RoI max pooling: more accurate on these small items) and trains softmax and smooth-L1 box regression jointly "
             + "(2 images x 64 RoIs, 25% foreground). Per-class NMS at IoU 0.3 for all.");
         chapter.Paragraph($"Proposals: {proposals.Name}, {meanProposals:F0} per test image on average, recall at IoU 0.5 {data.ProposalRecall:P1}, "
             + $"{proposalMs:F1} ms per image (one thread per image).");

@@ -96,9 +96,9 @@ public class ModelCardTests
     public void MethodOptionsAreChangedByNameAndAWrongNameListsThem()
     {
         var recipe = Detectors.Find("fast-rcnn").Recipe(RunBudget.Default);
-        var changed = recipe.With(["roi_align=true", "rois-per-image=128", "nms_iou=0.5"]);
+        var changed = recipe.With(["roi_align=false", "rois-per-image=128", "nms_iou=0.5"]);
         var o = (FastRcnnOptions)changed.Options;
-        Assert.Equal((true, 128, 0.5), (o.RoiAlign, o.RoisPerImage, o.NmsIou));
+        Assert.Equal((false, 128, 0.5), (o.RoiAlign, o.RoisPerImage, o.NmsIou));
         Assert.Equal(new FastRcnnOptions(), recipe.Options);
         var e = Assert.Throws<ArgumentException>(() => recipe.With(["roi_allign=true"]));
         Assert.Contains("roi_align", e.Message);

@@ -15,7 +15,7 @@ public sealed class FastRcnnMethod : IDetectorMethod
     public string Name => Id;
 
     /// <inheritdoc/>
-    public string Description => "Fast R-CNN (Girshick 2015): one conv pass per image, RoI pooling (or RoI Align: --set roi_align=true), softmax and smooth-L1 box regression";
+    public string Description => "Fast R-CNN (Girshick 2015): one conv pass per image, RoI Align (the paper's RoI max pooling: --set roi_align=false), softmax and smooth-L1 box regression";
 
     /// <inheritdoc/>
     public bool UsesProposals => true;

@@ -8,7 +8,7 @@ namespace Aperture.Detection.FastRcnn;
 
 /// <summary>
 /// The Fast R-CNN network (Girshick, ICCV 2015): one <see cref="Backbone"/> pass over the whole image, RoI max pooling
-/// (<see cref="RoiPool"/>, or <see cref="RoiAlign"/> as an option) of every RoI to a fixed h x w grid on the feature
+/// (<see cref="RoiPool"/>, the paper's, or <see cref="RoiAlign"/>: <see cref="FastRcnnOptions.RoiAlign"/>) of every RoI to a fixed h x w grid on the feature
 /// map, the fully connected <see cref="RegionHead"/>, then two sibling outputs: K+1 class scores and per-class box
 /// regression deltas.
 /// </summary>

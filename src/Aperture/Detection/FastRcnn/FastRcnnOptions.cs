@@ -9,8 +9,13 @@ public sealed record FastRcnnOptions : Core.IValidatable
     /// <summary>Width of fc6 and fc7.</summary>
     public int HiddenSize { get; init; } = 256;
 
-    /// <summary>Use RoI Align (Mask R-CNN) instead of RoI max pooling.</summary>
-    public bool RoiAlign { get; init; }
+    /// <summary>
+    /// Pool RoIs with RoI Align (He et al., Mask R-CNN, 2017: bilinear samples, no rounding) rather than the paper's RoI max
+    /// pooling (false). A deliberate difference, on by default: on the scenes' small items (median 47 px, a 12-cell RoI at
+    /// stride 4) the paper's rounding to whole cells costs accuracy — with the same pre-trained body and 8 epochs, validation
+    /// VOC mAP@0.5 0.67 against 0.65 with max pooling (README, Detection).
+    /// </summary>
+    public bool RoiAlign { get; init; } = true;
 
     /// <summary>
     /// Leading stages of a pre-trained body held fixed while fine-tuning (<see cref="Nn.Backbone.Freeze"/>); the paper
