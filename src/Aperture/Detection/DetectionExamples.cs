@@ -66,7 +66,7 @@ public static class DetectionExamples
             if (images[i].Boxes.shape[0] > 0) img = BoxDrawing.Draw(img, images[i].Boxes.mul(scale), style: truthStyle);
             tiles.Add(Draw(img, d.Boxes.index(keep).mul(scale), d.Labels.index(keep), classNames, d.Scores.index(keep)));
             var o = outcomes[i];
-            captions.Add(Caption.Plain($"{images[i].Id}: {o.Right} right, {o.Wrong} wrong, {o.Missed} missed"));
+            captions.Add(Caption.Plain($"{images[i].Id}\n{o.Right} right, {o.Wrong} wrong, {o.Missed} missed"));
         }
         var grid = ImageGrid.Tile(stack(tiles), columns: Math.Min(4, tiles.Count), captions: captions);
         ImageTensor.Write(path, grid);

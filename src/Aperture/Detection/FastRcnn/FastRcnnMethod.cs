@@ -28,7 +28,7 @@ public sealed class FastRcnnMethod : IDetectorMethod
     {
         RunBudget.Quick => new(2, OptimizerKind.Adam, 1e-3, new FastRcnnOptions { TestProposals = 300 }),
         RunBudget.Report => new(5, OptimizerKind.Adam, 1e-3, new FastRcnnOptions()),
-        _ => new(8, OptimizerKind.Adam, 1e-3, new FastRcnnOptions(), ScheduleKind.Cosine, Patience: 3, PretrainEpochs: 3),
+        _ => new(8, OptimizerKind.Adam, 1e-3, new FastRcnnOptions(), ScheduleKind.Cosine, Patience: 3, PretrainEpochs: 6),
     };
 
     /// <inheritdoc/>
