@@ -10,6 +10,7 @@ using Aperture.Bench;
 //   dotnet run -c Release --project bench/Aperture.Bench -- density [--train N] [--test M] [--sklearn-queries K] [--steps S] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- segmentation [--steps N] [--batch B] [--size S] [--models a,b] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- generative [--steps N] [--no-peers]
+//   dotnet run -c Release --project bench/Aperture.Bench -- detector-speed RUN RUN... [--data DIR] [--images N]
 var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
@@ -21,6 +22,7 @@ var benches = new Dictionary<string, Func<string[], object>>
     ["density"] = DensityBench.Run,
     ["segmentation"] = SegmentationBench.Run,
     ["generative"] = GenerativeBench.Run,
+    ["detector-speed"] = DetectorSpeedBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
 {

@@ -125,6 +125,23 @@ public class RoiOpsTests
         Assert.True(gPlain.eq(gLast).all().item<bool>());
     }
 
+    [Fact]
+    public void RoiAlignWithoutGradientEqualsTheDifferentiablePath()
+    {
+        using var scope = NewDisposeScope();
+        var gen = new Generator(5);
+        var x = Aperture.Nn.ChannelsLast.Of(randn(new long[] { 2, 20, 10, 13 }, generator: gen));
+        var rois = RandomRois(4, 40, 2, 50);
+        foreach (var (ratio, aligned) in new[] { (2, true), (0, true), (2, false) })
+        {
+            Tensor fast;
+            using (no_grad()) fast = RoiAlign.Apply(x, rois, 7, 7, 0.25, ratio, aligned);
+            var slow = RoiAlign.Apply(x.detach().requires_grad_(true), rois, 7, 7, 0.25, ratio, aligned);
+            Assert.Equal(slow.shape, fast.shape);
+            Assert.True(fast.allclose(slow.detach(), rtol: 1e-5, atol: 1e-6), $"ratio {ratio}, aligned {aligned}");
+        }
+    }
+
     /// <summary>Finite differences in float64 against autograd for a weighted sum of the outputs.</summary>
     private static void GradCheck(Func<Tensor, Tensor> op, Tensor x, int seed)
     {
