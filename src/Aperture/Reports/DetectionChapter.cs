@@ -131,7 +131,7 @@ public static class DetectionChapter
         chapter.Paragraph($"Proposals: {proposals.Name}, {meanProposals:F0} per test image on average, recall at IoU 0.5 {data.ProposalRecall:P1}, "
             + $"{proposalMs:F1} ms per image (one thread per image).");
         chapter.Paragraph($"Two stages, as in both papers (which start from an ImageNet classifier). Stage 1, supervised pre-training: the conv body "
-            + $"with max pooling to 7x7, fc6, fc7 and a linear layer (as VGG-16 is to the papers) ({BackboneFc.Id}) is trained to classify {pretrained.TrainImages:N0} Fashion-MNIST training items "
+            + $"with max pooling to 7x7, fc6, fc7 and a linear layer ({BackboneFc.Id}, shaped as VGG-16 is in the papers) is trained to classify {pretrained.TrainImages:N0} Fashion-MNIST training items "
             + $"drawn as the scenes draw them (scaled, tinted, blended onto the generator's clutter in 32x32 patches), {pretrained.Epochs} epoch(s) in "
             + $"{pretrained.TrainSeconds:F0} s; test accuracy {pretrained.TestAccuracy:P1} on patches of the {pretrained.TestImages:N0} test items. "
             + "Stage 2, fine-tuning: each detector copies the body's weights and batch-norm statistics (R-CNN and Fast R-CNN also fc6 and fc7), "
