@@ -3,12 +3,11 @@ using System.Numerics;
 namespace Aperture.Detection;
 
 /// <summary>One strategy's grouping: every region it made, bottom-up.</summary>
-/// <param name="Segmentation">Index of the initial segmentation (colour space and k) it grew from; strategies that differ
-/// only in their similarities share it, and so share its initial regions.</param>
 /// <param name="Initial">Number of initial regions n: regions 0..n−1 are the segmentation's, region n + j is merge j.</param>
 /// <param name="Boxes">Inclusive pixel boxes (x1, y1, x2, y2), 4 ints per region, initial regions first, then merges in
 /// the order they were made (the last one is the whole image when the region graph is connected).</param>
-internal sealed record Hierarchy(int Segmentation, int Initial, int[] Boxes)
+/// <param name="Children">The two regions each merge joined, 2 ints per merge (merge j made region n + j).</param>
+internal sealed record Hierarchy(int Initial, int[] Boxes, int[] Children)
 {
     /// <summary>Number of regions: initial ones and merges.</summary>
     public int Count => Boxes.Length / 4;
@@ -23,12 +22,11 @@ internal static class HierarchicalGrouping
 {
     /// <summary>
     /// Runs the grouping; returns every region of the hierarchy (initial regions first, then merges in order) as
-    /// inclusive pixel boxes.
+    /// inclusive pixel boxes, with the pair each merge joined.
     /// </summary>
     /// <param name="init">The initial segmentation's regions.</param>
     /// <param name="measures">Similarities summed.</param>
-    /// <param name="segmentation">Which initial segmentation this is (strategies that share it share its regions).</param>
-    public static Hierarchy Run(InitialRegions init, Similarity measures, int segmentation)
+    public static Hierarchy Run(InitialRegions init, Similarity measures)
     {
         int n = init.Count, total = 2 * n - 1;
         int cl = init.ColorLength, tl = init.TextureLength;
@@ -47,6 +45,7 @@ internal static class HierarchicalGrouping
         if (useT) Array.Copy(init.Texture, texture, n * tl);
         var neighbours = new List<int>[total];
         for (int i = 0; i < n; i++) neighbours[i] = new List<int>(init.Neighbours[i]);
+        var children = new int[2 * (n - 1)];
         var alive = new bool[total];
         for (int i = 0; i < n; i++) alive[i] = true;
         double im = init.ImageSize;
@@ -76,6 +75,7 @@ internal static class HierarchicalGrouping
             var (a, b) = pair;
             if (!alive[a] || !alive[b]) continue;
             int t = next++;
+            children[2 * (t - n)] = a; children[2 * (t - n) + 1] = b;
             alive[a] = alive[b] = false; alive[t] = true;
             size[t] = size[a] + size[b];
             box[4 * t] = Math.Min(box[4 * a], box[4 * b]);
@@ -100,7 +100,8 @@ internal static class HierarchicalGrouping
         }
         // Disconnected leftovers (not possible for a connected grid, kept for safety) stay as their own roots.
         Array.Resize(ref box, 4 * next);
-        return new Hierarchy(segmentation, n, box);
+        Array.Resize(ref children, 2 * (next - n));
+        return new Hierarchy(n, box, children);
     }
 
     private static double Intersection(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -132,8 +132,6 @@ public static class SelectiveSearch
                 + $"more than the {available / 1e9:F1} GB available: search a downscaled copy (--max-side) or use fewer threads");
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
         var hierarchies = new Hierarchy[strategies.Count];
-        // Strategies on the same colour space and k share one initial segmentation.
-        var segmentations = strategies.Select(s => (s.Space, s.K)).Distinct().ToList();
 
         // One colour space at a time on a big image, so that only one space's per-pixel buffers exist at any moment;
         // a small one (under CollectAbovePixels) runs up to `workers` spaces at once, which keeps every core busy
@@ -153,7 +151,7 @@ public static class SelectiveSearch
             {
                 int si = mine[j];
                 var s = strategies[si];
-                hierarchies[si] = HierarchicalGrouping.Run(initial[Array.IndexOf(ks, s.K)], s.Measures, segmentations.IndexOf((s.Space, s.K)));
+                hierarchies[si] = HierarchicalGrouping.Run(initial[Array.IndexOf(ks, s.K)], s.Measures);
             });
         });
         return hierarchies;
