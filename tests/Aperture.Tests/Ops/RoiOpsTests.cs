@@ -130,15 +130,16 @@ public class RoiOpsTests
     {
         using var scope = NewDisposeScope();
         var gen = new Generator(5);
-        var x = Aperture.Nn.ChannelsLast.Of(randn(new long[] { 2, 20, 10, 13 }, generator: gen));
         var rois = RandomRois(4, 40, 2, 50);
-        foreach (var (ratio, aligned) in new[] { (2, true), (0, true), (2, false) })
+        // 20 channels: SIMD chunks and a scalar tail; 64: chunks only.
+        foreach (var (channels, ratio, aligned) in new[] { (20, 2, true), (20, 0, true), (20, 2, false), (64, 2, true), (64, 0, false) })
         {
+            var x = Aperture.Nn.ChannelsLast.Of(randn(new long[] { 2, channels, 10, 13 }, generator: gen));
             Tensor fast;
             using (no_grad()) fast = RoiAlign.Apply(x, rois, 7, 7, 0.25, ratio, aligned);
             var slow = RoiAlign.Apply(x.detach().requires_grad_(true), rois, 7, 7, 0.25, ratio, aligned);
             Assert.Equal(slow.shape, fast.shape);
-            Assert.True(fast.allclose(slow.detach(), rtol: 1e-5, atol: 1e-6), $"ratio {ratio}, aligned {aligned}");
+            Assert.True(fast.allclose(slow.detach(), rtol: 1e-5, atol: 1e-6), $"channels {channels}, ratio {ratio}, aligned {aligned}");
         }
     }
 
