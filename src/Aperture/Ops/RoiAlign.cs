@@ -13,7 +13,8 @@ namespace Aperture.Ops;
 /// The sampling positions and bilinear weights depend only on the RoIs, so they are computed in C# as a sparse
 /// matrix S <c>[K·h·w, N·H·W]</c>; the output is S times the input laid out as <c>[N·H·W, C]</c>. The product is
 /// differentiable in the input (its gradient is Sᵀ times the output gradient), so autograd gives the exact backward pass.
-/// When no gradient is wanted (float32 inference on the CPU) the same sums are accumulated directly, without the matrix.
+/// Float32 on the CPU (training and inference) skips the matrix: the same sums are accumulated directly and a custom
+/// autograd function (<see cref="DirectPlan"/>) gives their backward pass; other types and devices take the sparse product.
 /// </remarks>
 public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -51,9 +52,13 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
         int k = r.Length / 5, bins = outputHeight * outputWidth;
         using var scope = NewDisposeScope();
         if (k == 0) return zeros(new long[] { 0, c, outputHeight, outputWidth }, input.dtype).MoveToOuterDisposeScope();
-        if (input.dtype == ScalarType.Float32 && input.device.type == DeviceType.CPU && !(input.requires_grad && is_grad_enabled())
-            && (long)n * c * h * w <= int.MaxValue)
-            return Direct(input, r, c, h, w, outputHeight, outputWidth, spatialScale, samplingRatio, aligned).MoveToOuterDisposeScope();
+        if (input.dtype == ScalarType.Float32 && input.device.type == DeviceType.CPU
+            && (long)n * c * h * w <= int.MaxValue && (long)k * bins * c * sizeof(float) <= int.MaxValue)
+        {
+            var plan = new DirectPlan(r, n, c, h, w, outputHeight, outputWidth, spatialScale, samplingRatio, aligned);
+            var y = input.requires_grad && is_grad_enabled() ? DirectFunction.apply(input, plan) : plan.Forward(input);
+            return y.MoveToOuterDisposeScope();
+        }
         var rows = new List<long>[k]; var cols = new List<long>[k]; var vals = new List<double>[k];
         Parallel.For(0, k, roi =>
         {
@@ -77,60 +82,39 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
-    /// The same weighted sums computed directly, for inference (float32 on the CPU, no gradient wanted): no sparse matrix
-    /// is built. Bilinear sampling is separable, so each RoI first lists its samples' rows (two taps each, for every
-    /// bin row and sample) and columns; each bin then sums its gh·gw·4 taps of the channels-last map into SIMD
-    /// accumulators held across channels, and writes them once, straight into the <c>[K, C, h, w]</c> output.
-    /// Equal to the sparse product up to float32 summation order (tested).
+    /// The same weighted sums computed directly for float32 on the CPU, without a sparse matrix. Bilinear sampling is
+    /// separable, so each RoI first lists its samples' rows (two taps each, for every bin row and sample) and columns;
+    /// each bin then sums its gh·gw·4 taps of the channels-last map into SIMD accumulators held across channels. The
+    /// backward pass walks the same taps the other way (∂x += weight · ∂y), each thread into its own gradient map,
+    /// summed at the end. Equal to the sparse product and its autograd gradient up to float32 summation order (tested).
     /// </summary>
-    private static Tensor Direct(Tensor input, float[] r, int c, int h, int w, int ph, int pw, double scale, int ratio, bool aligned)
+    private sealed class DirectPlan(float[] r, int n, int c, int h, int w, int ph, int pw, double scale, int ratio, bool aligned)
     {
-        int k = r.Length / 5, bins = ph * pw;
-        var data = input.detach().permute(0, 2, 3, 1).contiguous(); // [N, H, W, C]: free for a channels-last map
-        var output = empty(new long[] { k, c, ph, pw });
-        if ((long)k * bins * c * sizeof(float) > int.MaxValue) throw new ArgumentException($"RoI Align: {k} RoIs x {c} channels x {bins} bins do not fit one output span");
-        Parallel.For(0, k, () => new AxisTaps(), (roi, _, taps) =>
+        private int Bins => ph * pw;
+
+        /// <summary>RoI Align of <paramref name="input"/> <c>[N, C, H, W]</c>; returns <c>[K, C, h, w]</c>.</summary>
+        public Tensor Forward(Tensor input)
         {
-            int b = (int)r[5 * roi];
-            float offset = aligned ? 0.5f : 0f;
-            float sx = (float)(r[5 * roi + 1] * scale) - offset, sy = (float)(r[5 * roi + 2] * scale) - offset;
-            float ex = (float)(r[5 * roi + 3] * scale) - offset, ey = (float)(r[5 * roi + 4] * scale) - offset;
-            float rw = ex - sx, rh = ey - sy;
-            if (!aligned) { rw = MathF.Max(rw, 1f); rh = MathF.Max(rh, 1f); }
-            int gh = ratio > 0 ? ratio : (int)MathF.Ceiling(rh / ph);
-            int gw = ratio > 0 ? ratio : (int)MathF.Ceiling(rw / pw);
-            float count = Math.Max(gh * gw, 1);
-            taps.Fill(true, sy, rh / ph, ph, gh, h);
-            taps.Fill(false, sx, rw / pw, pw, gw, w);
-            var x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data.bytes);
-            var o = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.bytes).Slice(roi * bins * c, bins * c);
-            long imageBase = (long)b * h * w;
+            int k = r.Length / 5, bins = Bins;
+            var data = input.detach().permute(0, 2, 3, 1).contiguous(); // [N, H, W, C]: free for a channels-last map
+            var output = empty(new long[] { k, c, ph, pw });
             int vc = System.Numerics.Vector<float>.Count;
-            var local = taps.Sums(bins * c);
-            for (int i = 0; i < ph; i++)
-                for (int j = 0; j < pw; j++)
+            Parallel.For(0, k, () => new AxisTaps(), (roi, _, taps) =>
+            {
+                var x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data.bytes);
+                ref float x0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                var local = taps.Sums(bins * c);
+                Setup(taps, roi);
+                for (int bin = 0; bin < bins; bin++)
                 {
-                    // This bin's taps: rows of its gh samples x columns of its gw samples, two of each per sample.
-                    int n = 0;
-                    for (int ty = 2 * i * gh; ty < 2 * (i + 1) * gh; ty++)
-                    {
-                        float wy = taps.RowWeight[ty];
-                        if (wy == 0) continue;
-                        for (int tx = 2 * j * gw; tx < 2 * (j + 1) * gw; tx++)
-                        {
-                            float wx = taps.ColWeight[tx];
-                            if (wx == 0) continue;
-                            taps.Add(n++, (int)((imageBase + (long)taps.Row[ty] * w + taps.Col[tx]) * c), wy * wx / count);
-                        }
-                    }
-                    var sums = local.AsSpan((i * pw + j) * c, c);
+                    int nt = BinTaps(taps, roi, bin);
+                    var weights = taps.Weight.AsSpan(0, nt);
+                    var offsets = taps.Offset.AsSpan(0, nt);
+                    var sums = local.AsSpan(bin * c, c);
                     int ch = 0;
-                    var weights = taps.Weight.AsSpan(0, n);
-                    var offsets = taps.Offset.AsSpan(0, n);
-                    ref float x0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
                     for (; ch + vc <= c; ch += vc)
                     {
-                        // Offsets were bounded by the map when the taps were made (cells clamped to it), so x0 + offset + ch + vc ≤ |x|.
+                        // Every offset is a cell of the map (cells are clamped to it), so offset + ch + vc ≤ |x|.
                         var acc = System.Numerics.Vector<float>.Zero;
                         for (int t = 0; t < weights.Length; t++)
                             acc += weights[t] * System.Numerics.Vector.LoadUnsafe(ref x0, (nuint)(offsets[t] + ch));
@@ -143,20 +127,127 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
                         sums[ch] = acc;
                     }
                 }
-            // The RoI's [bins, C] sums, transposed into its [C, bins] block of the output.
-            for (int bin = 0; bin < bins; bin++)
-                for (int ch = 0; ch < c; ch++) o[ch * bins + bin] = local[bin * c + ch];
-            return taps;
-        }, _ => { });
-        return output;
+                // The RoI's [bins, C] sums, transposed into its [C, bins] block of the output.
+                var o = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.bytes).Slice(roi * bins * c, bins * c);
+                for (int bin = 0; bin < bins; bin++)
+                    for (int ch = 0; ch < c; ch++) o[ch * bins + bin] = local[bin * c + ch];
+                return taps;
+            }, _ => { });
+            return output;
+        }
+
+        /// <summary>The gradient of <see cref="Forward"/> for <paramref name="grad"/> <c>[K, C, h, w]</c>: <c>[N, C, H, W]</c>, stored channels-last.</summary>
+        public Tensor Backward(Tensor grad)
+        {
+            int k = r.Length / 5, bins = Bins;
+            var g = grad.contiguous();
+            long length = (long)n * h * w * c;
+            // A fixed split of the RoIs, one gradient map per part, summed in part order: the same threads give the
+            // same sums, run after run.
+            int parts = Math.Max(1, Math.Min(get_num_threads(), k));
+            var maps = new float[parts][];
+            int vc = System.Numerics.Vector<float>.Count;
+            Parallel.For(0, parts, part =>
+            {
+                var map = maps[part] = new float[length];
+                var taps = new AxisTaps();
+                var local = taps.Sums(bins * c);
+                ref float m0 = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(map);
+                for (int roi = (int)((long)part * k / parts); roi < (int)((long)(part + 1) * k / parts); roi++)
+                {
+                    var gy = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(g.bytes).Slice(roi * bins * c, bins * c);
+                    for (int bin = 0; bin < bins; bin++)
+                        for (int ch = 0; ch < c; ch++) local[bin * c + ch] = gy[ch * bins + bin];
+                    Setup(taps, roi);
+                    for (int bin = 0; bin < bins; bin++)
+                    {
+                        int nt = BinTaps(taps, roi, bin);
+                        ref float s0 = ref local[bin * c];
+                        for (int t = 0; t < nt; t++)
+                        {
+                            // Every offset is a cell of the map, so offset + ch + vc ≤ |map|.
+                            nuint offset = (nuint)taps.Offset[t];
+                            float weight = taps.Weight[t];
+                            int ch = 0;
+                            for (; ch + vc <= c; ch += vc)
+                                System.Numerics.Vector.StoreUnsafe(System.Numerics.Vector.LoadUnsafe(ref m0, offset + (nuint)ch)
+                                    + weight * System.Numerics.Vector.LoadUnsafe(ref s0, (nuint)ch), ref m0, offset + (nuint)ch);
+                            for (; ch < c; ch++) map[(int)offset + ch] += weight * local[bin * c + ch];
+                        }
+                    }
+                }
+            });
+            var total = maps[0];
+            for (int part = 1; part < parts; part++)
+            {
+                var m = maps[part];
+                int i = 0;
+                for (; i + vc <= total.Length; i += vc)
+                    (new System.Numerics.Vector<float>(total, i) + new System.Numerics.Vector<float>(m, i)).CopyTo(total, i);
+                for (; i < total.Length; i++) total[i] += m[i];
+            }
+            return tensor(total, new long[] { n, h, w, c }).permute(0, 3, 1, 2);
+        }
+
+        /// <summary>Fills <paramref name="taps"/>' row and column taps for RoI <paramref name="roi"/>.</summary>
+        private void Setup(AxisTaps taps, int roi)
+        {
+            float offset = aligned ? 0.5f : 0f;
+            float sx = (float)(r[5 * roi + 1] * scale) - offset, sy = (float)(r[5 * roi + 2] * scale) - offset;
+            float ex = (float)(r[5 * roi + 3] * scale) - offset, ey = (float)(r[5 * roi + 4] * scale) - offset;
+            float rw = ex - sx, rh = ey - sy;
+            if (!aligned) { rw = MathF.Max(rw, 1f); rh = MathF.Max(rh, 1f); }
+            taps.GridH = ratio > 0 ? ratio : (int)MathF.Ceiling(rh / ph);
+            taps.GridW = ratio > 0 ? ratio : (int)MathF.Ceiling(rw / pw);
+            taps.Fill(true, sy, rh / ph, ph, taps.GridH, h);
+            taps.Fill(false, sx, rw / pw, pw, taps.GridW, w);
+        }
+
+        /// <summary>Lists bin <paramref name="bin"/>'s taps (offset into the channels-last map, weight); returns their number.</summary>
+        private int BinTaps(AxisTaps taps, int roi, int bin)
+        {
+            int i = bin / pw, j = bin % pw, gh = taps.GridH, gw = taps.GridW;
+            float count = Math.Max(gh * gw, 1);
+            long imageBase = (long)(int)r[5 * roi] * h * w;
+            int nt = 0;
+            for (int ty = 2 * i * gh; ty < 2 * (i + 1) * gh; ty++)
+            {
+                float wy = taps.RowWeight[ty];
+                if (wy == 0) continue;
+                for (int tx = 2 * j * gw; tx < 2 * (j + 1) * gw; tx++)
+                {
+                    float wx = taps.ColWeight[tx];
+                    if (wx == 0) continue;
+                    taps.Add(nt++, (int)((imageBase + (long)taps.Row[ty] * w + taps.Col[tx]) * c), wy * wx / count);
+                }
+            }
+            return nt;
+        }
+    }
+
+    /// <summary>RoI Align's direct path as an autograd function: <see cref="DirectPlan.Forward"/>, then <see cref="DirectPlan.Backward"/>.</summary>
+    private sealed class DirectFunction : autograd.SingleTensorFunction<DirectFunction>
+    {
+        public override string Name => "RoiAlignBackward";
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+        {
+            var plan = (DirectPlan)vars[1];
+            ctx.save_data("plan", plan);
+            return plan.Forward((Tensor)vars[0]);
+        }
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+            => new() { ((DirectPlan)ctx.get_data("plan")).Backward(grad_output), null! };
     }
 
     /// <summary>
-    /// One thread's scratch for <see cref="Direct"/>: per axis, the two taps (cell and weight) of every sample of every
+    /// One thread's scratch for <see cref="DirectPlan"/>: per axis, the two taps (cell and weight) of every sample of every
     /// bin — for bin i and sample s, taps 2(i·g + s) and 2(i·g + s) + 1 — and a bin's combined taps.
     /// </summary>
     private sealed class AxisTaps
     {
+        public int GridH, GridW;
         public int[] Row = Array.Empty<int>(), Col = Array.Empty<int>(), Offset = Array.Empty<int>();
         public float[] RowWeight = Array.Empty<float>(), ColWeight = Array.Empty<float>(), Weight = Array.Empty<float>();
 

@@ -126,8 +126,10 @@ public class RoiOpsTests
     }
 
     [Fact]
-    public void RoiAlignWithoutGradientEqualsTheDifferentiablePath()
+    public void RoiAlignsDirectFloat32PathEqualsTheSparseProductAndItsGradient()
     {
+        // Float32 on the CPU runs the direct sums (and their hand-written backward, a custom autograd function);
+        // float64 runs the sparse product whose gradient autograd derives (and which passes the numerical check below).
         using var scope = NewDisposeScope();
         var gen = new Generator(5);
         var rois = RandomRois(4, 40, 2, 50);
@@ -135,11 +137,20 @@ public class RoiOpsTests
         foreach (var (channels, ratio, aligned) in new[] { (20, 2, true), (20, 0, true), (20, 2, false), (64, 2, true), (64, 0, false) })
         {
             var x = Aperture.Nn.ChannelsLast.Of(randn(new long[] { 2, channels, 10, 13 }, generator: gen));
-            Tensor fast;
-            using (no_grad()) fast = RoiAlign.Apply(x, rois, 7, 7, 0.25, ratio, aligned);
-            var slow = RoiAlign.Apply(x.detach().requires_grad_(true), rois, 7, 7, 0.25, ratio, aligned);
-            Assert.Equal(slow.shape, fast.shape);
-            Assert.True(fast.allclose(slow.detach(), rtol: 1e-5, atol: 1e-6), $"channels {channels}, ratio {ratio}, aligned {aligned}");
+            var x64 = x.to_type(ScalarType.Float64).detach().requires_grad_(true);
+            var y64 = RoiAlign.Apply(x64, rois, 7, 7, 0.25, ratio, aligned);
+            var weights = randn(y64.shape, dtype: ScalarType.Float64, generator: gen);
+            (y64 * weights).sum().backward();
+            Tensor inference;
+            using (no_grad()) inference = RoiAlign.Apply(x, rois, 7, 7, 0.25, ratio, aligned);
+            var x32 = x.detach().requires_grad_(true);
+            var y32 = RoiAlign.Apply(x32, rois, 7, 7, 0.25, ratio, aligned);
+            (y32 * weights.to_type(ScalarType.Float32)).sum().backward();
+            string at = $"channels {channels}, ratio {ratio}, aligned {aligned}";
+            Assert.Equal(y64.shape, inference.shape);
+            Assert.True(inference.allclose(y64.detach().to_type(ScalarType.Float32), rtol: 1e-5, atol: 1e-5), at);
+            Assert.True(y32.detach().eq(inference).all().item<bool>(), at);
+            Assert.True(x32.grad!.allclose(x64.grad!.to_type(ScalarType.Float32), rtol: 1e-4, atol: 1e-4), $"gradient, {at}");
         }
     }
 
