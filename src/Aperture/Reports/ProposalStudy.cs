@@ -66,7 +66,8 @@ public static class ProposalStudy
         chapter.Heading("Object proposals: selective search");
         chapter.Paragraph($"Selective search on the {scenes.Count} test scenes in the paper's three modes (single: HSV, k = 100, all four similarities; "
             + "fast: HSV and Lab, k = 50 and 100, two similarity sets; quality: five colour spaces, four k values, four similarity sets), "
-            + "boxes ranked as in the paper (position in the hierarchy counted from the top, times a random number; all strategies pooled, "
+            + "boxes ranked as in the paper (position in the hierarchy counted from the top, read as the region's level in its merge tree, "
+            + "times a random number; all strategies pooled, "
             + "then de-duplicated), at most 2,000 per image.");
         chapter.Table(new[] { "mode", "boxes / image", "ms / image", "recall@0.5, 100 boxes", "recall@0.5, all", "MABO, all" }, rows);
         chapter.Figure(recallPng, "Recall at IoU 0.5 against the number of proposals kept (log scale).", 480)
