@@ -14,7 +14,7 @@ namespace Aperture.Ops;
 /// matrix S <c>[K·h·w, N·H·W]</c>; the output is S times the input laid out as <c>[N·H·W, C]</c>. The product is
 /// differentiable in the input (its gradient is Sᵀ times the output gradient), so autograd gives the exact backward pass.
 /// Float32 on the CPU (training and inference) skips the matrix: the same sums are accumulated directly and a custom
-/// autograd function (<see cref="DirectPlan"/>) gives their backward pass; other types and devices take the sparse product.
+/// autograd function (<see cref="AlignPlan"/>) gives their backward pass; other types and devices take the sparse product.
 /// </remarks>
 public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -55,17 +55,19 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
         if (input.dtype == ScalarType.Float32 && input.device.type == DeviceType.CPU
             && (long)n * c * h * w <= int.MaxValue && (long)k * bins * c * sizeof(float) <= int.MaxValue)
         {
-            var plan = new DirectPlan(r, n, c, h, w, outputHeight, outputWidth, spatialScale, samplingRatio, aligned);
+            var plan = new AlignPlan(r, n, c, h, w, outputHeight, outputWidth, spatialScale, samplingRatio, aligned);
             var y = input.requires_grad && is_grad_enabled() ? DirectFunction.apply(input, plan) : plan.Forward(input);
             return y.MoveToOuterDisposeScope();
         }
+        var sparsePlan = new AlignPlan(r, n, c, h, w, outputHeight, outputWidth, spatialScale, samplingRatio, aligned);
         var rows = new List<long>[k]; var cols = new List<long>[k]; var vals = new List<double>[k];
-        Parallel.For(0, k, roi =>
+        Parallel.For(0, k, () => new AxisTaps(), (roi, _, taps) =>
         {
             var (rr, cc, vv) = (new List<long>(), new List<long>(), new List<double>());
-            Weights(r, roi, h, w, outputHeight, outputWidth, spatialScale, samplingRatio, aligned, rr, cc, vv);
+            sparsePlan.Entries(taps, roi, rr, cc, vv);
             (rows[roi], cols[roi], vals[roi]) = (rr, cc, vv);
-        });
+            return taps;
+        }, _ => { });
         long nnz = rows.Sum(x => x.Count);
         var idx = new long[2 * nnz]; var val = new double[nnz];
         long o = 0;
@@ -82,13 +84,15 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
     }
 
     /// <summary>
-    /// The same weighted sums computed directly for float32 on the CPU, without a sparse matrix. Bilinear sampling is
+    /// RoI Align's taps — which cells each bin samples, with which weights — and the weighted sums computed directly
+    /// from them for float32 on the CPU, without a sparse matrix (the sparse path builds its matrix from the same taps,
+    /// <see cref="Entries"/>). Bilinear sampling is
     /// separable, so each RoI first lists its samples' rows (two taps each, for every bin row and sample) and columns;
     /// each bin then sums its gh·gw·4 taps of the channels-last map into SIMD accumulators held across channels. The
     /// backward pass walks the same taps the other way (∂x += weight · ∂y), each thread into its own gradient map,
     /// summed at the end. Equal to the sparse product and its autograd gradient up to float32 summation order (tested).
     /// </summary>
-    private sealed class DirectPlan(float[] r, int n, int c, int h, int w, int ph, int pw, double scale, int ratio, bool aligned)
+    private sealed class AlignPlan(float[] r, int n, int c, int h, int w, int ph, int pw, double scale, int ratio, bool aligned)
     {
         private int Bins => ph * pw;
 
@@ -114,16 +118,16 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
                     int ch = 0;
                     for (; ch + vc <= c; ch += vc)
                     {
-                        // Every offset is a cell of the map (cells are clamped to it), so offset + ch + vc ≤ |x|.
+                        // Every tap is a cell of the map (cells are clamped to it), so cell·C + ch + vc ≤ |x|.
                         var acc = System.Numerics.Vector<float>.Zero;
                         for (int t = 0; t < weights.Length; t++)
-                            acc += weights[t] * System.Numerics.Vector.LoadUnsafe(ref x0, (nuint)(offsets[t] + ch));
+                            acc += weights[t] * System.Numerics.Vector.LoadUnsafe(ref x0, (nuint)offsets[t] * (nuint)c + (nuint)ch);
                         acc.CopyTo(sums.Slice(ch));
                     }
                     for (; ch < c; ch++)
                     {
                         float acc = 0;
-                        for (int t = 0; t < weights.Length; t++) acc += weights[t] * x[offsets[t] + ch];
+                        for (int t = 0; t < weights.Length; t++) acc += weights[t] * x[offsets[t] * c + ch];
                         sums[ch] = acc;
                     }
                 }
@@ -165,8 +169,8 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
                         ref float s0 = ref local[bin * c];
                         for (int t = 0; t < nt; t++)
                         {
-                            // Every offset is a cell of the map, so offset + ch + vc ≤ |map|.
-                            nuint offset = (nuint)taps.Offset[t];
+                            // Every tap is a cell of the map, so cell·C + ch + vc ≤ |map|.
+                            nuint offset = (nuint)taps.Offset[t] * (nuint)c;
                             float weight = taps.Weight[t];
                             int ch = 0;
                             for (; ch + vc <= c; ch += vc)
@@ -203,7 +207,24 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
             taps.Fill(false, sx, rw / pw, pw, taps.GridW, w);
         }
 
-        /// <summary>Lists bin <paramref name="bin"/>'s taps (offset into the channels-last map, weight); returns their number.</summary>
+        /// <summary>
+        /// The sparse matrix's entries for RoI <paramref name="roi"/>: row (RoI and bin), column (cell of the
+        /// <c>[N·H·W]</c> map) and weight of every tap.
+        /// </summary>
+        public void Entries(AxisTaps taps, int roi, List<long> rows, List<long> cols, List<double> vals)
+        {
+            Setup(taps, roi);
+            for (int bin = 0; bin < Bins; bin++)
+            {
+                int nt = BinTaps(taps, roi, bin);
+                for (int t = 0; t < nt; t++)
+                {
+                    rows.Add((long)roi * Bins + bin); cols.Add(taps.Offset[t]); vals.Add(taps.Weight[t]);
+                }
+            }
+        }
+
+        /// <summary>Lists bin <paramref name="bin"/>'s taps (cell of the <c>[N·H·W]</c> map, weight); returns their number.</summary>
         private int BinTaps(AxisTaps taps, int roi, int bin)
         {
             int i = bin / pw, j = bin % pw, gh = taps.GridH, gw = taps.GridW;
@@ -218,31 +239,31 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
                 {
                     float wx = taps.ColWeight[tx];
                     if (wx == 0) continue;
-                    taps.Add(nt++, (int)((imageBase + (long)taps.Row[ty] * w + taps.Col[tx]) * c), wy * wx / count);
+                    taps.Add(nt++, (int)(imageBase + (long)taps.Row[ty] * w + taps.Col[tx]), wy * wx / count);
                 }
             }
             return nt;
         }
     }
 
-    /// <summary>RoI Align's direct path as an autograd function: <see cref="DirectPlan.Forward"/>, then <see cref="DirectPlan.Backward"/>.</summary>
+    /// <summary>RoI Align's direct path as an autograd function: <see cref="AlignPlan.Forward"/>, then <see cref="AlignPlan.Backward"/>.</summary>
     private sealed class DirectFunction : autograd.SingleTensorFunction<DirectFunction>
     {
         public override string Name => "RoiAlignBackward";
 
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
         {
-            var plan = (DirectPlan)vars[1];
+            var plan = (AlignPlan)vars[1];
             ctx.save_data("plan", plan);
             return plan.Forward((Tensor)vars[0]);
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
-            => new() { ((DirectPlan)ctx.get_data("plan")).Backward(grad_output), null! };
+            => new() { ((AlignPlan)ctx.get_data("plan")).Backward(grad_output), null! };
     }
 
     /// <summary>
-    /// One thread's scratch for <see cref="DirectPlan"/>: per axis, the two taps (cell and weight) of every sample of every
+    /// One thread's scratch for <see cref="AlignPlan"/>: per axis, the two taps (cell and weight) of every sample of every
     /// bin — for bin i and sample s, taps 2(i·g + s) and 2(i·g + s) + 1 — and a bin's combined taps.
     /// </summary>
     private sealed class AxisTaps
@@ -287,46 +308,5 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
             }
             (Offset[n], Weight[n]) = (offset, weight);
         }
-    }
-
-    private static void Weights(float[] r, int roi, int height, int width, int ph, int pw, double scale, int ratio, bool aligned,
-        List<long> rows, List<long> cols, List<double> vals)
-    {
-        int b = (int)r[5 * roi];
-        float offset = aligned ? 0.5f : 0f;
-        float sx = (float)(r[5 * roi + 1] * scale) - offset, sy = (float)(r[5 * roi + 2] * scale) - offset;
-        float ex = (float)(r[5 * roi + 3] * scale) - offset, ey = (float)(r[5 * roi + 4] * scale) - offset;
-        float rw = ex - sx, rh = ey - sy;
-        if (!aligned) { rw = MathF.Max(rw, 1f); rh = MathF.Max(rh, 1f); }
-        float bh = rh / ph, bw = rw / pw;
-        int gh = ratio > 0 ? ratio : (int)MathF.Ceiling(rh / ph);
-        int gw = ratio > 0 ? ratio : (int)MathF.Ceiling(rw / pw);
-        float count = Math.Max(gh * gw, 1);
-        long imageBase = (long)b * height * width;
-        for (int i = 0; i < ph; i++)
-            for (int j = 0; j < pw; j++)
-            {
-                long row = (long)roi * ph * pw + i * pw + j;
-                for (int iy = 0; iy < gh; iy++)
-                {
-                    float y = sy + i * bh + (iy + 0.5f) * bh / gh;
-                    for (int ix = 0; ix < gw; ix++)
-                    {
-                        float x = sx + j * bw + (ix + 0.5f) * bw / gw;
-                        if (y < -1f || y > height || x < -1f || x > width) continue;
-                        float yy = MathF.Max(y, 0), xx = MathF.Max(x, 0);
-                        int y0 = (int)yy, x0 = (int)xx, y1, x1;
-                        if (y0 >= height - 1) { y0 = y1 = height - 1; yy = y0; } else y1 = y0 + 1;
-                        if (x0 >= width - 1) { x0 = x1 = width - 1; xx = x0; } else x1 = x0 + 1;
-                        float ly = yy - y0, lx = xx - x0, hy = 1 - ly, hx = 1 - lx;
-                        void Add(int yi, int xi, float wgt)
-                        {
-                            if (wgt == 0) return;
-                            rows.Add(row); cols.Add(imageBase + (long)yi * width + xi); vals.Add(wgt / count);
-                        }
-                        Add(y0, x0, hy * hx); Add(y0, x1, hy * lx); Add(y1, x0, ly * hx); Add(y1, x1, ly * lx);
-                    }
-                }
-            }
     }
 }
