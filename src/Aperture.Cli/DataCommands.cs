@@ -61,18 +61,20 @@ internal static class DataCommands
         var count = new Option<int>("--count") { Description = "Number of scenes (split 80/10/10 into train/val/test)", DefaultValueFactory = _ => 1000 };
         var size = new Option<int>("--size") { Description = "Scene side in pixels", DefaultValueFactory = _ => 128 };
         var maxItems = new Option<int>("--max-items") { Description = "Most items per scene", DefaultValueFactory = _ => 5 };
+        var classesPerScene = new Option<int>("--classes-per-scene") { Description = "Draw this many classes per scene and every item from them, so items give each other context (0: every item's class independent)", DefaultValueFactory = _ => 0 };
         var cmd = Cli.Command("scenes",
             "Generate detection/segmentation scenes of Fashion-MNIST items on cluttered backgrounds, written as Pascal VOC, COCO JSON and PNG masks. Test scenes use test-set items only.",
             "aperture data scenes --count 1000 --out data/scenes --seed 1");
         cmd.Add(count);
         cmd.Add(size);
         cmd.Add(maxItems);
+        cmd.Add(classesPerScene);
         cmd.SetAction(r =>
         {
             string outDir = CommonOptions.OutDir(r, "scenes");
             using var train = FashionMnist.Load(DatasetSplit.Train, r.GetValue(CommonOptions.Data));
             using var test = FashionMnist.Load(DatasetSplit.Test, r.GetValue(CommonOptions.Data));
-            var options = new SceneOptions { Width = r.GetValue(size), Height = r.GetValue(size), MaxItems = r.GetValue(maxItems) };
+            var options = new SceneOptions { Width = r.GetValue(size), Height = r.GetValue(size), MaxItems = r.GetValue(maxItems), ClassesPerScene = r.GetValue(classesPerScene) };
             options.Validate();
             var sw = System.Diagnostics.Stopwatch.StartNew();
             SceneSetSummary summary;

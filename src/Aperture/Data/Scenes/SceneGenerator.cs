@@ -26,6 +26,7 @@ public sealed class SceneGenerator
     private readonly byte[] _pixels;   // [N, C, h, w]
     private readonly long[] _labels;   // [N]
     private readonly int _n, _c, _h, _w;
+    private readonly int[][] _itemsOfClass;   // item indices per class id (only the classes that have items)
 
     /// <summary>
     /// Prepares a generator. The items' pixels are copied, so <paramref name="items"/> may be disposed afterwards.
@@ -56,6 +57,7 @@ public sealed class SceneGenerator
             if (l < 0 || l >= items.ClassNames.Count)
                 throw new ArgumentException($"scene items from {items.Source}: label {l} is outside the {items.ClassNames.Count} classes");
         ClassNames = items.ClassNames.ToArray();
+        _itemsOfClass = Enumerable.Range(0, _n).GroupBy(k => _labels[k]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
     }
 
     /// <summary>The parameters in use.</summary>
@@ -89,6 +91,7 @@ public sealed class SceneGenerator
         var visible = new List<int> { 0 };          // visible pixel count per instance id (index 0 unused)
         var classes = new List<int> { -1 };
         int target = rng.Next(Options.MinItems, Options.MaxItems + 1);
+        var sceneClasses = SceneClasses(rng);
         int attempts = 0, maxAttempts = 60 * target + 500;
         while (visible.Count - 1 < target)
         {
@@ -98,7 +101,7 @@ public sealed class SceneGenerator
                 throw new InvalidOperationException(
                     $"scene {index}: could not place {Options.MinItems} items in {maxAttempts} attempts; make the scene larger, the items smaller or allow more occlusion");
             }
-            int k = rng.Next(_n);
+            int k = sceneClasses is null ? rng.Next(_n) : PickFrom(rng, sceneClasses[rng.Next(sceneClasses.Length)]);
             var item = ScaleItem(k, Options.MinScale + rng.NextDouble() * (Options.MaxScale - Options.MinScale), W, H);
             if (item is null || item.Count < Options.MinVisiblePixels) continue;
             // A few positions for this item and scale before drawing another.
@@ -128,6 +131,26 @@ public sealed class SceneGenerator
             objects.Add(new ObjectAnnotation(classes[id], ClassNames[classes[id]], boxes[id - 1], id));
         return new Scene(index, W, H, image, classMask, instance, objects);
     }
+
+    /// <summary>
+    /// The item pools of the scene's classes when <see cref="SceneOptions.ClassesPerScene"/> is set (distinct classes,
+    /// all of them when fewer have items), else null — and then no random number is drawn, so scenes without the
+    /// option are the same as before it existed.
+    /// </summary>
+    private int[][]? SceneClasses(Random rng)
+    {
+        if (Options.ClassesPerScene == 0) return null;
+        var pools = (int[][])_itemsOfClass.Clone();
+        int n = Math.Min(Options.ClassesPerScene, pools.Length);
+        for (int i = 0; i < n; i++)   // partial Fisher–Yates: the first n are a uniform draw without replacement
+        {
+            int j = rng.Next(i, pools.Length);
+            (pools[i], pools[j]) = (pools[j], pools[i]);
+        }
+        return pools[..n];
+    }
+
+    private static int PickFrom(Random rng, int[] pool) => pool[rng.Next(pool.Length)];
 
     /// <summary>
     /// Item <paramref name="item"/> drawn the way scenes draw items — scaled (bilinear), tinted with a random colour,

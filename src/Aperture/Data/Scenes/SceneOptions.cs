@@ -39,6 +39,14 @@ public sealed record SceneOptions
     /// <summary>Background clutter strength in [0, 1]: 0 gives only smooth colour noise, 1 the most lines, blobs and texture patches.</summary>
     public double Clutter { get; init; } = 1.0;
 
+    /// <summary>
+    /// Classes per scene: 0 (the default) draws every item's class independently, so an item says nothing about its
+    /// neighbours; n &gt; 0 draws n classes for the scene first (a shoe shelf, a rack of shirts) and every item from them,
+    /// so the other items also tell an item's class — the co-occurrence context that Yu &amp; Koltun's context module is
+    /// built to aggregate and that independent items cannot give it.
+    /// </summary>
+    public int ClassesPerScene { get; init; }
+
     /// <summary>Checks the options and throws <see cref="ArgumentException"/> naming the first bad one.</summary>
     public void Validate()
     {
@@ -53,5 +61,6 @@ public sealed record SceneOptions
         Check(MaxOcclusion is >= 0 and < 1, $"max occlusion {MaxOcclusion} must be in [0, 1)");
         Check(MinVisiblePixels >= 1, $"min visible pixels {MinVisiblePixels} must be >= 1");
         Check(Clutter is >= 0 and <= 1, $"clutter {Clutter} must be in [0, 1]");
+        Check(ClassesPerScene >= 0, $"classes per scene {ClassesPerScene} must be >= 0 (0: any class)");
     }
 }

@@ -219,4 +219,26 @@ public class SceneGeneratorTests(Xunit.Abstractions.ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void ClassesPerSceneDrawsEveryItemFromTheScenesFewClasses()
+    {
+        var options = new SceneOptions { MinItems = 3, MaxItems = 6, ClassesPerScene = 2 };
+        var scenes = Make(5, 120, options);
+        var used = new HashSet<int>();
+        int withTwo = 0;
+        foreach (var s in scenes)
+        {
+            var classes = s.Objects.Select(o => o.ClassId).Distinct().ToArray();
+            Assert.InRange(classes.Length, 1, 2);
+            if (classes.Length == 2) withTwo++;
+            used.UnionWith(classes);
+            // The class mask only holds the scene's classes.
+            Assert.All(s.ClassMask.Where(c => c != 0), c => Assert.Contains(c - 1, classes));
+        }
+        // Across scenes every class still appears, and most scenes show both of their classes.
+        Assert.Equal(FashionMnistSample.ClassNames.Count, used.Count);
+        Assert.True(withTwo > 0.6 * scenes.Length, $"only {withTwo} of {scenes.Length} scenes show two classes");
+        Assert.Throws<ArgumentException>(() => new SceneOptions { ClassesPerScene = -1 }.Validate());
+    }
 }
