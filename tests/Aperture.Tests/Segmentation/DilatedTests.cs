@@ -41,6 +41,37 @@ public class DilatedTests
     }
 
     /// <summary>
+    /// The paper's Eq. 5 between widths: C channels fanned out into copies (3 → 6 → 12) and summed back (12 → 3) give
+    /// the input back exactly on non-negative maps; the large module, whose widened layers add σ = C / (1000 c_out) noise
+    /// to break the copies' symmetry, starts within 2% of the identity and keeps almost every pixel's class.
+    /// </summary>
+    [Fact]
+    public void LargeContextModuleStartsAsTheIdentityOfThePapersEquationFive()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(4);
+        var up1 = nn.Conv2d(3, 6, 3, padding: 1);
+        var up2 = nn.Conv2d(6, 12, 3, padding: 2, dilation: 2);
+        var down = nn.Conv2d(12, 3, 1);
+        foreach (var c in new[] { up1, up2, down }) IdentityInit.Apply(c, 3);
+        var x = rand(2, 3, 9, 11);
+        var y = down.forward(F.relu(up2.forward(F.relu(up1.forward(x)))));
+        Assert.True(y.allclose(x, rtol: 0, atol: 0));
+        Assert.Throws<ArgumentException>(() => IdentityInit.Apply(nn.Conv2d(3, 5, 3, padding: 1), 3));
+
+        var large = new ContextModule(6, widths: new[] { 2, 2, 4, 8, 16, 32, 32 });
+        Assert.Equal(new long[] { 192, 192, 3, 3 }, large.parameters().Skip(12).First().shape);   // layer 7: 32C → 32C
+        var s = randn(2, 6, 16, 16).mul(3);
+        var shifted = s - s.amin(new long[] { 1 }, keepdim: true);
+        var z = large.forward(s);
+        double relative = (z - shifted).abs().max().item<float>() / shifted.abs().max().item<float>();
+        Assert.InRange(relative, 1e-6, 0.02);   // not exactly the identity (the noise), but within 2% of the largest score
+        double agree = z.argmax(1).eq(s.argmax(1)).to_type(ScalarType.Float32).mean().item<float>();
+        Assert.True(agree > 0.98, $"the untrained large module keeps the class of only {agree:P1} of the pixels");
+        Assert.Contains("per context dilation", Assert.Throws<ArgumentException>(() => new DilatedOptions { ContextWidths = new[] { 2, 2 } }.Validate()).Message);
+    }
+
+    /// <summary>
     /// The network with a context module, initialised from a (perturbed, "trained") front end, predicts exactly what the
     /// front end predicts before the module trains: the same probabilities and the same per-pixel loss.
     /// </summary>

@@ -8,12 +8,14 @@ using F = TorchSharp.torch.nn.functional;
 namespace Aperture.Segmentation.Dilated;
 
 /// <summary>
-/// The basic context module of Yu &amp; Koltun, "Multi-scale context aggregation by dilated convolutions", ICLR 2016:
-/// C-channel 3x3 convolutions with exponentially growing dilation (1, 1, 2, 4, 8, 16, 1; 'same' zero padding), each
-/// followed by ReLU, then a 1x1 convolution, on C = K class-score maps: <c>[N, K, h, w]</c> → <c>[N, K, h, w]</c>. Its
-/// field grows 3, 5, 9, 17, 33, 65, 67, 67 (the paper's Table 1) with no loss of resolution. Every layer starts as the
-/// identity (centre tap 1 on channel c → c, everything else 0: <see cref="IdentityInit"/>), the paper's initialisation,
-/// so the untrained module passes its input through.
+/// The context module of Yu &amp; Koltun, "Multi-scale context aggregation by dilated convolutions", ICLR 2016: 3x3
+/// convolutions with exponentially growing dilation (1, 1, 2, 4, 8, 16, 1; 'same' zero padding), each followed by ReLU,
+/// then a 1x1 convolution back to C channels, on C = K class-score maps: <c>[N, K, h, w]</c> → <c>[N, K, h, w]</c>. Its
+/// field grows 3, 5, 9, 17, 33, 65, 67, 67 (the paper's Table 1) with no loss of resolution. The basic module keeps C
+/// channels in every layer; the large one widens them to 2C, 2C, 4C, 8C, 16C, 32C, 32C (Table 1's second row). Every
+/// layer starts as the identity (<see cref="IdentityInit"/>: the paper's Eq. 4 for the basic module, Eq. 5 with
+/// σ = C / (1000 c_out) noise for the widened layers of the large one), so the untrained module passes its input through
+/// (exactly for the basic module, up to that noise for the large one).
 /// <para>
 /// Deliberate difference: the ReLUs would cut the negative scores a front end emits, so the paper's identity start is
 /// the identity only on non-negative input. The module therefore first subtracts, at each pixel, the smallest of the K
@@ -31,24 +33,39 @@ public sealed class ContextModule : Module<Tensor, Tensor>
 
     /// <summary>Creates the module.</summary>
     /// <param name="channels">C, the number of score maps (K).</param>
-    /// <param name="dilations">Dilations of the 3x3 layers (the basic module: 1, 1, 2, 4, 8, 16, 1).</param>
-    public ContextModule(int channels, IReadOnlyList<int>? dilations = null) : base(nameof(ContextModule))
+    /// <param name="dilations">Dilations of the 3x3 layers (the paper's: 1, 1, 2, 4, 8, 16, 1).</param>
+    /// <param name="widths">Each 3x3 layer's output channels as a multiple of C (null: all 1, the basic module; the
+    /// paper's large module: 2, 2, 4, 8, 16, 32, 32).</param>
+    public ContextModule(int channels, IReadOnlyList<int>? dilations = null, IReadOnlyList<int>? widths = null) : base(nameof(ContextModule))
     {
         dilations ??= new[] { 1, 1, 2, 4, 8, 16, 1 };
+        widths ??= Enumerable.Repeat(1, dilations.Count).ToArray();
         if (channels < 1) throw new ArgumentException($"context module: channels {channels} must be positive");
         if (dilations.Count < 1 || dilations.Any(d => d < 1)) throw new ArgumentException($"context module: dilations [{string.Join(", ", dilations)}] must be ≥ 1");
+        if (widths.Count != dilations.Count || widths.Any(m => m < 1))
+            throw new ArgumentException($"context module: widths [{string.Join(", ", widths)}] must be one multiple ≥ 1 per dilation ({dilations.Count})");
         Channels = channels;
         Dilations = dilations.ToArray();
+        Widths = widths.ToArray();
         layers = new ModuleList<Conv2d>();
-        foreach (int d in Dilations)
+        int c = channels;
+        foreach (var (d, m) in Dilations.Zip(Widths))
         {
-            var conv = Conv2d(channels, channels, 3, padding: d, dilation: d);
-            IdentityInit.Apply(conv);
+            var conv = Conv2d(c, m * channels, 3, padding: d, dilation: d);
+            Identity(conv);
             layers.Add(conv);
+            c = m * channels;
         }
-        final = Conv2d(channels, channels, 1);
-        IdentityInit.Apply(final);
+        final = Conv2d(c, channels, 1);
+        Identity(final);
         RegisterComponents();
+    }
+
+    /// <summary>Eq. 4 between C-wide layers; Eq. 5 with noise where copies of the C channels need telling apart.</summary>
+    private void Identity(Conv2d conv)
+    {
+        long cin = conv.weight!.shape[1], cout = conv.weight.shape[0];
+        IdentityInit.Apply(conv, Channels, cin == Channels && cout == Channels ? 0 : 0.001 * Channels / cout);
     }
 
     /// <summary>C, channels in and out.</summary>
@@ -56,6 +73,9 @@ public sealed class ContextModule : Module<Tensor, Tensor>
 
     /// <summary>Dilations of the 3x3 layers.</summary>
     public IReadOnlyList<int> Dilations { get; }
+
+    /// <summary>Output channels of the 3x3 layers, as multiples of C.</summary>
+    public IReadOnlyList<int> Widths { get; }
 
     /// <summary>Aggregated scores <c>[N, C, h, w]</c> of scores <c>[N, C, h, w]</c>.</summary>
     public override Tensor forward(Tensor scores)

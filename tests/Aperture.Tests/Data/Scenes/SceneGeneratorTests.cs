@@ -237,7 +237,7 @@ public class SceneGeneratorTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.All(s.ClassMask.Where(c => c != 0), c => Assert.Contains(c - 1, classes));
         }
         // Across scenes every class still appears, and most scenes show both of their classes.
-        Assert.Equal(FashionMnistSample.ClassNames.Count, used.Count);
+        Assert.Equal(FashionMnistSample.ClassNames.Length, used.Count);
         Assert.True(withTwo > 0.6 * scenes.Length, $"only {withTwo} of {scenes.Length} scenes show two classes");
         Assert.Throws<ArgumentException>(() => new SceneOptions { ClassesPerScene = -1 }.Validate());
     }
