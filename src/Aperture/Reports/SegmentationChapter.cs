@@ -99,6 +99,7 @@ public static class SegmentationChapter
             }
             foreach (var r in rows)
                 chapter.Figure(r.Results.Figures[0], $"{r.Method}: image | ground truth | prediction on held-out scenes.", 480);
+            SegmentationContextStudy.Add(report, chapter, trainItems, testItems, count, quick, seed, device, log);
         }
         finally
         {

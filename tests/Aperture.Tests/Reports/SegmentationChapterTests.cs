@@ -6,7 +6,10 @@ using static TorchSharp.torch;
 
 namespace Aperture.Tests.Reports;
 
-/// <summary>The report's segmentation chapter on a handful of scenes: every segmenter gets its row, the FCN figure is drawn.</summary>
+/// <summary>
+/// The report's segmentation chapter on a handful of scenes: every segmenter gets its row, the FCN figure is drawn, and the
+/// context study trains its front end / context module pairs on scenes without and with context.
+/// </summary>
 public class SegmentationChapterTests
 {
     [Fact]
@@ -22,7 +25,10 @@ public class SegmentationChapterTests
         Assert.True(File.Exists(Path.Combine(dir.Path, "segmentation", "fcn-32s-16s-8s.png")));
         // Staged methods started from the chapter's own run of their previous stage, not a fresh one.
         Assert.Equal(Path.GetFullPath(Path.Combine(dir.Path, "runs", "segment-fcn32s")), rows.Single(r => r.Method == "fcn16s").Results.StartedFrom);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "segmentation", "context-module.png")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "segmentation", "context-two-classes", "scenes.json")));
         string html = File.ReadAllText(report.Write());
+        Assert.Contains("two classes per scene", html);
         Assert.Contains("VOC2011", html);
         Assert.Contains("boundary F1", html);
     }
