@@ -65,18 +65,9 @@ public sealed class DensityNetwork : nn.Module, ITrainableDensity
     /// The Monte-Carlo estimate log (1/R) Σ_r p(x | z_r) for each example <c>[N, D]</c> with R prior samples
     /// (drawn from <paramref name="generator"/>, or the global generator), <c>[N]</c>; differentiable.
     /// </summary>
-    public Tensor Estimate(Tensor x, int r, Generator? generator = null, int chunk = 2048)
-    {
-        Tensor? acc = null;
-        for (int done = 0; done < r; done += chunk)
-        {
-            int c = Math.Min(chunk, r - done);
-            var z = randn(new long[] { c, Options.Latent }, generator: generator).to(x.device);
-            var lse = _decoder.PairwiseLogProbability(_decoder.forward(z), x).logsumexp(1);
-            acc = acc is null ? lse : acc.logaddexp(lse);
-        }
-        return acc!.sub(Math.Log(r));
-    }
+    public Tensor Estimate(Tensor x, int r, Generator? generator = null, int chunk = 2048) =>
+        Likelihood.LogMeanExpInChunks(r, chunk, c =>
+            _decoder.PairwiseLogProbability(_decoder.forward(randn(new long[] { c, Options.Latent }, generator: generator).to(x.device)), x).logsumexp(1));
 
     /// <inheritdoc/>
     public Tensor TrainingObjective(Tensor x) => Estimate(x, Options.TrainSamples);
@@ -95,7 +86,11 @@ public sealed class DensityNetwork : nn.Module, ITrainableDensity
         var device = parameters().First().device;
         var parts = new List<Tensor>();
         for (long i = 0; i < x.shape[0]; i += 1024)
-            parts.Add(Estimate(x.narrow(0, i, Math.Min(1024, x.shape[0] - i)).to(ScalarType.Float32, device), r, generator).to_type(ScalarType.Float64).cpu());
+        {
+            using var part = NewDisposeScope();   // one block of rows at a time in memory
+            parts.Add(Estimate(x.narrow(0, i, Math.Min(1024, x.shape[0] - i)).to(ScalarType.Float32, device), r, generator).to_type(ScalarType.Float64).cpu()
+                .MoveToOuterDisposeScope());
+        }
         return cat(parts, 0).MoveToOuterDisposeScope();
     }
 

@@ -9,6 +9,27 @@ public static class Likelihood
     public static Tensor LogMeanExp(Tensor a, long dim) => a.logsumexp(dim).sub(Math.Log(a.shape[dim]));
 
     /// <summary>
+    /// log((1/K) Σ_k exp(a_k)) over K = <paramref name="total"/> samples drawn <paramref name="chunk"/> at a time: each chunk's
+    /// log-sum-exp (<paramref name="logSumExpOfChunk"/>, given the chunk's size) is folded in with log-add-exp, and the
+    /// chunk's intermediate tensors are freed as soon as it is folded, so memory follows one chunk, not K. (Tensors an
+    /// autograd graph still needs stay alive through the graph.)
+    /// </summary>
+    public static Tensor LogMeanExpInChunks(int total, int chunk, Func<int, Tensor> logSumExpOfChunk)
+    {
+        if (total < 1 || chunk < 1) throw new ArgumentException($"log-mean-exp needs at least one sample and a positive chunk, got {total} and {chunk}");
+        Tensor? acc = null;
+        for (int done = 0; done < total; done += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var lse = logSumExpOfChunk(Math.Min(chunk, total - done));
+            var next = acc is null ? lse : acc.logaddexp(lse);
+            acc?.Dispose();
+            acc = next.MoveToOuterDisposeScope();
+        }
+        using (acc) return acc!.sub(Math.Log(total));
+    }
+
+    /// <summary>
     /// Bits per dimension of the 8-bit (or binary) data from a log-likelihood in nats. For dequantised data the
     /// density on [0, 1)^D becomes a (lower-bounded) probability of the 8-bit values by subtracting D·ln 256 (see
     /// <see cref="DensityDataKind.Dequantised"/>); binary data's log-probability is used as is.

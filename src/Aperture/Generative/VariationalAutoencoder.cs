@@ -93,17 +93,8 @@ public sealed class VariationalAutoencoder : nn.Module, ITrainableDensity
     }
 
     /// <summary>The importance-weighted estimate log (1/k) Σ w_i for each example <c>[N, D]</c>, <c>[N]</c>, in chunks of samples.</summary>
-    public Tensor ImportanceWeighted(Tensor x, int k, Generator? generator = null, int chunk = 256)
-    {
-        Tensor? acc = null;
-        for (int done = 0; done < k; done += chunk)
-        {
-            int c = Math.Min(chunk, k - done);
-            var lse = LogWeights(x, c, generator).logsumexp(0);
-            acc = acc is null ? lse : acc.logaddexp(lse);
-        }
-        return acc!.sub(Math.Log(k));
-    }
+    public Tensor ImportanceWeighted(Tensor x, int k, Generator? generator = null, int chunk = 256) =>
+        Likelihood.LogMeanExpInChunks(k, chunk, c => LogWeights(x, c, generator).logsumexp(0));
 
     /// <inheritdoc/>
     public Tensor TrainingObjective(Tensor x) =>
@@ -124,8 +115,9 @@ public sealed class VariationalAutoencoder : nn.Module, ITrainableDensity
         var parts = new List<Tensor>();
         for (long i = 0; i < x.shape[0]; i += rows)
         {
+            using var part = NewDisposeScope();   // one block of rows at a time in memory
             var xi = x.narrow(0, i, Math.Min(rows, x.shape[0] - i)).to(ScalarType.Float32, device);
-            parts.Add(ImportanceWeighted(xi, k, generator).to_type(ScalarType.Float64).cpu());
+            parts.Add(ImportanceWeighted(xi, k, generator).to_type(ScalarType.Float64).cpu().MoveToOuterDisposeScope());
         }
         return cat(parts, 0).MoveToOuterDisposeScope();
     }

@@ -34,6 +34,8 @@ public static class SegmentationContextStudy
         int count = 2 * chapterScenes;
         var rows = new List<IReadOnlyList<string>>();
         var gains = new List<string>();
+        var change = new List<double>();
+        var frontIu = new List<double>();
         string? figure = null;
         foreach (var (slug, title, options) in new[]
         {
@@ -59,6 +61,8 @@ public static class SegmentationContextStudy
                 rows.Add([title, model, P(r.PixelAccuracy), P(r.MeanAccuracy), P(r.MeanIoU), P(r.BoundaryF1), r.ReceptiveField.ToString(CultureInfo.InvariantCulture)]);
             double dIu = context.Results.MeanIoU - front.Results.MeanIoU, dBf = context.Results.BoundaryF1 - front.Results.BoundaryF1;
             gains.Add($"with {title} the module moves mean IU by {Signed(dIu)} and boundary F1 by {Signed(dBf)} points");
+            change.Add(dIu);
+            frontIu.Add(front.Results.MeanIoU);
             if (options.ClassesPerScene > 0)
                 figure = SegmentationFigures.Write(Path.Combine(report.Folder, "segmentation", "context-module.png"), data.Test,
                     [front.Predictions, context.Predictions], quick ? 3 : 5, truthLast: true);
@@ -67,7 +71,14 @@ public static class SegmentationContextStudy
         chapter.Paragraph($"Yu & Koltun's module aggregates context; the chapter's scenes have none to give (items are placed independently of "
             + "their class and of each other). The study trains the dilated front end and the module on its frozen front end twice, on "
             + $"{count} scenes of up to six items each — items independent, or two classes per scene — and scores both on the "
-            + $"{(int)Math.Round(count * 0.5)} held-out scenes of each set: {string.Join("; ", gains)} (the paper, on VOC: about +1.5 mean IU)."
+            + $"{(int)Math.Round(count * 0.5)} held-out scenes of each set: {string.Join("; ", gains)} (the paper, on VOC: about +1.5 mean IU). "
+            + (change[1] > change[0] + 0.005
+                ? "The module gains more where the scenes have context. "
+                : "Here its gain does not depend on context. ")
+            + $"At this budget the front ends reach mean IU {P(frontIu[0])} and {P(frontIu[1])}; a module on an under-trained front end also "
+            + "makes up for what the front end has not learnt, so the comparison is clearest on trained ones: on front ends trained 16 epochs "
+            + "on 800 scenes the module gained only on scenes with context (measured separately, two seeds, 640 held-out scenes: the README's "
+            + "segmentation section)."
             + (quick ? " Quick mode: one epoch each — a glimpse." : ""));
         chapter.Table(["scenes", "model", "pixel acc", "mean acc", "mean IU", "boundary F1", "field (px)"], rows);
         if (figure is not null)

@@ -37,10 +37,11 @@ public sealed record DilatedOptions : Core.IValidatable
     public int[] ContextDilations { get; init; } = { 1, 1, 2, 4, 8, 16, 1 };
 
     /// <summary>
-    /// Output channels of the context module's 3x3 layers as multiples of K, one per dilation: all 1 (the default) is the
-    /// paper's basic module, <c>[2, 2, 4, 8, 16, 32, 32]</c> its large module (Table 1).
+    /// Output channels of the context module's 3x3 layers as multiples of K, one per dilation, e.g.
+    /// <c>[2, 2, 4, 8, 16, 32, 32]</c> for the paper's large module (Table 1); empty (the default) is its basic module,
+    /// K channels in every layer.
     /// </summary>
-    public int[] ContextWidths { get; init; } = { 1, 1, 1, 1, 1, 1, 1 };
+    public int[] ContextWidths { get; init; } = [];
 
     /// <summary>
     /// Keep the front end fixed (no gradients, batch norm in inference mode) while the context module trains on its
@@ -60,7 +61,7 @@ public sealed record DilatedOptions : Core.IValidatable
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"dilated: dropout {Dropout} must be in [0, 1)");
         if (ContextDilations is null || ContextDilations.Length < 1 || ContextDilations.Any(d => d < 1))
             throw new ArgumentException($"dilated: context dilations [{string.Join(", ", ContextDilations ?? Array.Empty<int>())}] must be one or more numbers ≥ 1");
-        if (ContextWidths is null || ContextWidths.Length != ContextDilations.Length || ContextWidths.Any(m => m < 1))
+        if (ContextWidths is null || (ContextWidths.Length != 0 && ContextWidths.Length != ContextDilations.Length) || ContextWidths.Any(m => m < 1))
             throw new ArgumentException($"dilated: context widths [{string.Join(", ", ContextWidths ?? Array.Empty<int>())}] must be one multiple ≥ 1 per context dilation ({ContextDilations.Length}), e.g. [2, 2, 4, 8, 16, 32, 32] for the paper's large module");
     }
 }
