@@ -58,11 +58,8 @@ public static class SegmentationChapter
             foreach (var method in Segmenters.All)
             {
                 string run = Path.Combine(report.Folder, "runs", "segment-" + method.Name);
-                var outcome = SegmentationRun.Execute(new SegmentationSettings
-                {
-                    Method = method.Name, OutputDirectory = run, Seed = seed, Budget = budget, Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
-                    Examples = 4, From = method.StartsFrom is string from && folders.TryGetValue(from, out var f) ? f : null,
-                }, data, device);
+                var outcome = SegmentationRun.Execute(RunSettings(method.Name, run, method.StartsFrom is string from && folders.TryGetValue(from, out var f) ? f : null,
+                    seed, budget, log), data, device);
                 folders[method.Name] = run;
                 outcomes[method.Name] = outcome;
                 rows.Add(new SegmenterReportRow(method.Name, outcome.Results));
@@ -107,6 +104,13 @@ public static class SegmentationChapter
         }
         return rows;
     }
+
+    /// <summary>The settings of one of the chapter's runs (lines of progress, no TensorBoard, four example figures).</summary>
+    internal static SegmentationSettings RunSettings(string method, string run, string? from, long seed, RunBudget budget, TextWriter log) => new()
+    {
+        Method = method, OutputDirectory = run, Seed = seed, Budget = budget, Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
+        Examples = 4, From = from,
+    };
 
     /// <summary>What the measured rows say about the lecture's claims, in words (nothing assumed).</summary>
     private static string Ordering(IReadOnlyList<SegmenterReportRow> rows)

@@ -50,11 +50,7 @@ public static class SegmentationContextStudy
                 ScenesWriter.Write(scenes, trainItems, count, seed, options, new SceneSplits(0.4, 0.1, 0.5), ProgressReporter.Counting(task), testItems);
             using var data = SegmentationData.Load(scenes, limitValidation: quick ? 20 : 60);
             string frontRun = Path.Combine(report.Folder, "runs", $"context-{slug}-dilated-frontend");
-            SegmentationSettings Settings(string method, string run, string? from) => new()
-            {
-                Method = method, OutputDirectory = run, Seed = seed, Budget = budget, Progress = ProgressMode.Lines, Log = log, TensorBoard = false,
-                Examples = 4, From = from,
-            };
+            SegmentationSettings Settings(string method, string run, string? from) => SegmentationChapter.RunSettings(method, run, from, seed, budget, log);
             using var front = SegmentationRun.Execute(Settings("dilated-frontend", frontRun, null), data, device);
             using var context = SegmentationRun.Execute(Settings("dilated", Path.Combine(report.Folder, "runs", $"context-{slug}-dilated"), frontRun), data, device);
             foreach (var (model, r) in new[] { ("front end", front.Results), ("front end + context module", context.Results) })
