@@ -8,7 +8,7 @@ using Aperture.Bench;
 //   dotnet run -c Release --project bench/Aperture.Bench -- memory [epochs=50] [images per epoch=60000]
 //   dotnet run -c Release --project bench/Aperture.Bench -- big-images [--skip-full]
 //   dotnet run -c Release --project bench/Aperture.Bench -- density [--train N] [--test M] [--sklearn-queries K] [--steps S] [--no-peers]
-//   dotnet run -c Release --project bench/Aperture.Bench -- segmentation [--steps N] [--batch B] [--size S] [--models a,b] [--no-peers]
+//   dotnet run -c Release --project bench/Aperture.Bench -- segmentation [--steps N] [--batch B] [--size S] [--models a,b] [--paper-steps N] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- generative [--steps N] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- detector-speed RUN RUN... [--data DIR] [--images N]
 var benches = new Dictionary<string, Func<string[], object>>

@@ -95,7 +95,7 @@ public sealed class UNetNetwork : nn.Module<Tensor, Tensor>, ISegmentationNetwor
         x = _bottom.forward(x);
         for (int i = 0; i < _up.Count; i++)
         {
-            x = _upsample[i].forward(x);
+            x = TransposedConv2x2.Apply(x, _upsample[i].weight!, _upsample[i].bias);
             x = _up[i].forward(cat([skips[^(i + 1)], x], 1));
         }
         return _score.forward(x).MoveToOuterDisposeScope();
