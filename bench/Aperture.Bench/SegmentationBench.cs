@@ -13,7 +13,7 @@ namespace Aperture.Bench;
 /// Segmentation figures for every registered segmenter (default recipe's options, K = 11): training images per second
 /// (Adam steps on batches of random 128x128 images and masks), inference ms per 128x128 image (padding included), peak
 /// resident memory while training it; the effective GFLOP/s of U-Net and FCN-8s training against a 2048 fp32 matmul
-/// measured in the same run (at its start and end; the faster counts); and the same U-Net trained by Debian's PyTorch (<c>bench/peers/unet_pytorch.py</c>) — at the
+/// measured beside each model's training steps; and the same U-Net trained by Debian's PyTorch (<c>bench/peers/unet_pytorch.py</c>) — at the
 /// default recipe's size and at the paper's (depth 4, base width 64).
 /// FLOPs are counted, not measured: 2 per convolution multiply-add forward, times 3 for forward + backward (the usual
 /// convention); batch norm, ReLU, pooling and the fixed upsampling are not counted, so the figure is a lower bound.
@@ -32,7 +32,6 @@ public static class SegmentationBench
         string? only = StringOption(args, "--models");
         bool peers = !args.Contains("--no-peers");
         set_num_threads(Math.Min(2, Environment.ProcessorCount));
-        double matmulStart = MatmulGflops();
         var figures = new List<Figures>();
         object? peer = null, paperPeer = null;
         Figures? paper = null;
@@ -51,32 +50,32 @@ public static class SegmentationBench
             paper = Measure(Segmenters.All.Single(m => m.Name == "unet"), u, paperSteps, batch, size);
             paperPeer = Peer(u, paper.TrainImagesPerS, paperSteps, batch, size, peers);
         }
-        // The CPU's clock moves between runs and within one (210–282 GFLOP/s seen for this matmul), so it is measured
-        // at both ends and the faster is the reference: the fractions are the least favourable reading of the run.
-        double matmulEnd = MatmulGflops(), matmul = Math.Max(matmulStart, matmulEnd);
         return new
         {
-            bench = "segmentation", threads = get_num_threads(), batch, size, steps, matmul_2048_gflops = matmul,
-            matmul_2048_gflops_start_end = new[] { matmulStart, matmulEnd },
-            models = figures.Select(f => f.Json(matmul)), unet_peer = peer,
-            unet_paper_size = paper is null ? null : new { model = paper.Json(matmul), unet_peer = paperPeer },
+            bench = "segmentation", threads = get_num_threads(), batch, size, steps,
+            matmul_2048_gflops = figures.Append(paper).Where(f => f is not null).Select(f => f!.Matmul).DefaultIfEmpty(0).Max(),
+            models = figures.Select(f => f.Json()), unet_peer = peer,
+            unet_paper_size = paper is null ? null : new { model = paper.Json(), unet_peer = paperPeer },
             load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,
         };
     }
 
-    /// <summary>One model's measured figures; <see cref="Json"/> adds the fraction of the run's matmul rate.</summary>
-    private sealed record Figures(string Model, object Options, double TrainImagesPerS, double InferenceMs, double? PeakMb, double? Flops, int ReceptiveField)
+    /// <summary>One model's measured figures, with the matmul rate measured beside its training steps.</summary>
+    private sealed record Figures(string Model, object Options, double TrainImagesPerS, double InferenceMs, double? PeakMb, double? Flops, int ReceptiveField, double Matmul)
     {
-        public object Json(double matmul) => new
+        public object Json() => new
         {
             model = Model, options = Options, train_images_per_s = TrainImagesPerS, inference_ms_per_image = InferenceMs, peak_rss_mb = PeakMb,
-            train_gflop_per_image = Flops / 1e9, train_gflops = Flops * TrainImagesPerS / 1e9, fraction_of_matmul = Flops * TrainImagesPerS / 1e9 / matmul,
+            train_gflop_per_image = Flops / 1e9, train_gflops = Flops * TrainImagesPerS / 1e9, matmul_2048_gflops = Matmul,
+            fraction_of_matmul = Flops * TrainImagesPerS / 1e9 / Matmul,
             receptive_field = ReceptiveField,
         };
     }
 
     /// <summary>One model's training images/s (Adam steps on random images and masks), inference ms per image, peak
-    /// RSS, and for U-Net and FCN-8s the FLOPs of one training image.</summary>
+    /// RSS, for U-Net and FCN-8s the FLOPs of one training image, and the 2048² matmul's rate just before and just after
+    /// the timed steps, the faster of the two: this machine's clock moves between runs and within one (192–282 GFLOP/s
+    /// seen), so each model is compared with the matmul of its own moment, at its least favourable reading.</summary>
     private static Figures Measure(SegmenterMethod method, object options, int steps, int batch, int size)
     {
         const int classes = 11;
@@ -97,9 +96,11 @@ public static class SegmentationBench
             opt.step();
         }
         Step(); Step();
+        double before = MatmulGflops();
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < steps; i++) Step();
         double trainS = clock.Elapsed.TotalSeconds;
+        double matmul = Math.Max(before, MatmulGflops());
         net.eval();
         using var image = randint(0, 256, new long[] { 3, size, size }).to_type(ScalarType.Byte);
         var inference = new SegmentationInference();
@@ -115,7 +116,7 @@ public static class SegmentationBench
             FcnOptions f when f.OutputStride == 8 => FcnFlops(f, side, classes),
             _ => null,
         };
-        return new Figures(method.Name, options, steps * batch / trainS, inferMs, PeakMb(), flops, ((ISegmentationNetwork)net).OutputField().Size);
+        return new Figures(method.Name, options, steps * batch / trainS, inferMs, PeakMb(), flops, ((ISegmentationNetwork)net).OutputField().Size, matmul);
     }
 
     /// <summary>The same U-Net trained by Debian's PyTorch (<c>bench/peers/unet_pytorch.py</c>), and our speed-up over it.</summary>
