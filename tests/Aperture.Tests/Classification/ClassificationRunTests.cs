@@ -10,6 +10,7 @@ using static TorchSharp.torch;
 namespace Aperture.Tests.Classification;
 
 /// <summary>The run behind <c>aperture train classify</c> and the report's chapter, end to end on real images.</summary>
+[Collection(Aperture.Tests.Training.TorchGlobalRandomCollection.Name)]
 public class ClassificationRunTests
 {
     [Fact]

@@ -8,6 +8,8 @@ using static TorchSharp.torch;
 
 namespace Aperture.Tests.Detection;
 
+/// <summary>Trains from a seed through libtorch's global generator, so it runs apart from tests that draw from it in parallel.</summary>
+[Collection(Aperture.Tests.Training.TorchGlobalRandomCollection.Name)]
 public class SlidingWindowTests
 {
     /// <summary>Grey noise with one bright square of side 20–44 px (class 0).</summary>
