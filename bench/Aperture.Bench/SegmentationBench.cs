@@ -53,7 +53,7 @@ public static class SegmentationBench
         return new
         {
             bench = "segmentation", threads = get_num_threads(), batch, size, steps,
-            matmul_2048_gflops = figures.Append(paper).Where(f => f is not null).Select(f => f!.Matmul).DefaultIfEmpty(0).Max(),
+            matmul_2048_gflops = figures.Select(f => f.Matmul).Append(paper?.Matmul ?? 0).Max(),
             models = figures.Select(f => f.Json()), unet_peer = peer,
             unet_paper_size = paper is null ? null : new { model = paper.Json(), unet_peer = paperPeer },
             load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : null,

@@ -34,12 +34,12 @@ public sealed class ContextModule : Module<Tensor, Tensor>
     /// <summary>Creates the module.</summary>
     /// <param name="channels">C, the number of score maps (K).</param>
     /// <param name="dilations">Dilations of the 3x3 layers (the paper's: 1, 1, 2, 4, 8, 16, 1).</param>
-    /// <param name="widths">Each 3x3 layer's output channels as a multiple of C (null: all 1, the basic module; the
+    /// <param name="widths">Each 3x3 layer's output channels as a multiple of C (null or empty: all 1, the basic module; the
     /// paper's large module: 2, 2, 4, 8, 16, 32, 32).</param>
     public ContextModule(int channels, IReadOnlyList<int>? dilations = null, IReadOnlyList<int>? widths = null) : base(nameof(ContextModule))
     {
         dilations ??= new[] { 1, 1, 2, 4, 8, 16, 1 };
-        widths ??= Enumerable.Repeat(1, dilations.Count).ToArray();
+        if (widths is null || widths.Count == 0) widths = Enumerable.Repeat(1, dilations.Count).ToArray();
         if (channels < 1) throw new ArgumentException($"context module: channels {channels} must be positive");
         if (dilations.Count < 1 || dilations.Any(d => d < 1)) throw new ArgumentException($"context module: dilations [{string.Join(", ", dilations)}] must be ≥ 1");
         if (widths.Count != dilations.Count || widths.Any(m => m < 1))

@@ -63,7 +63,7 @@ public sealed class DilatedNetwork : Module<Tensor, Tensor>, ISegmentationNetwor
         drop7 = Dropout(options.Dropout);
         final = Conv2d(options.FcWidth, numClasses, 1);
         using (no_grad()) { init.normal_(final.weight!, 0, 0.001); final.bias!.zero_(); } // the authors' code: N(0, 0.001²), zero bias
-        if (options.ContextModule) context = new ContextModule(numClasses, options.ContextDilations, options.ContextWidths.Length == 0 ? null : options.ContextWidths);
+        if (options.ContextModule) context = new ContextModule(numClasses, options.ContextDilations, options.ContextWidths);
         upsample = new BilinearUpsample(numClasses, Stride, learnable: false);
         RegisterComponents();
     }
