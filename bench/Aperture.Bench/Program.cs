@@ -11,6 +11,7 @@ using Aperture.Bench;
 //   dotnet run -c Release --project bench/Aperture.Bench -- segmentation [--steps N] [--batch B] [--size S] [--models a,b] [--paper-steps N] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- generative [--steps N] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- detector-speed RUN RUN... [--data DIR] [--images N]
+//   dotnet run -c Release --project bench/Aperture.Bench -- detector-errors RUN [--data DIR] [--classifier RUN]
 var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
@@ -23,6 +24,7 @@ var benches = new Dictionary<string, Func<string[], object>>
     ["segmentation"] = SegmentationBench.Run,
     ["generative"] = GenerativeBench.Run,
     ["detector-speed"] = DetectorSpeedBench.Run,
+    ["detector-errors"] = DetectorErrorsBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
 {
