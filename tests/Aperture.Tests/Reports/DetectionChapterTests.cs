@@ -1,4 +1,5 @@
 using Aperture.Data;
+using Aperture.Data.Formats;
 using Aperture.Detection;
 using Aperture.Reports;
 using Aperture.Tests.Data;
@@ -7,7 +8,8 @@ using static TorchSharp.torch;
 namespace Aperture.Tests.Reports;
 
 /// <summary>The report's detection chapter on a handful of scenes: both stages run, every detector gets its row from the
-/// pre-trained body, and Fast R-CNN from scratch gets the extra row the gain table compares against.</summary>
+/// pre-trained body, Fast R-CNN from scratch gets the extra row the gain table compares against, and the pre-trained
+/// detectors are scored again on harder held-out scenes (smaller items, more of them).</summary>
 public class DetectionChapterTests
 {
     [Fact]
@@ -31,5 +33,14 @@ public class DetectionChapterTests
         string html = File.ReadAllText(report.Write());
         Assert.Contains("supervised pre-training", html);
         Assert.Contains("from scratch", html);
+        Assert.Contains("harder scenes", html);
+        var harder = DetectionImage.Load(DetectionDataset.Load(Path.Combine(dir.Path, "detection", "scenes-harder"), "test"));
+        Assert.Equal(rows[0].Score.Images, harder.Count);
+        foreach (var image in harder)
+        {
+            using var sides = (image.Boxes[.., 2..] - image.Boxes[.., ..2]).max();
+            Assert.True(sides.item<float>() <= 28 * DetectionChapter.HarderScenes.MaxScale + 1, $"{image.Id}: an item larger than the harder scenes draw");
+            image.Dispose();
+        }
     }
 }
