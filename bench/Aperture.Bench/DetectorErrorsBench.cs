@@ -82,7 +82,7 @@ public static class DetectorErrorsBench
         }
         var truths = images.Select(im => im.Truth).ToList();
         double Map(IReadOnlyList<ImageDetections> dets, IReadOnlyList<ImageTruth> t, int k) => Math.Round(DetectionMetrics.VocMap(dets, t, k).Mean, 4);
-        static double Share(int a, int b) => b == 0 ? double.NaN : Math.Round((double)a / b, 4);
+        static double? Share(int a, int b) => b == 0 ? null : Math.Round((double)a / b, 4);
         return new
         {
             bench = "detector-errors",
@@ -101,14 +101,14 @@ public static class DetectorErrorsBench
                 objects = b[0],
                 found = Share(b[1], b[0]),
                 detector_class_right_of_found = Share(b[2], b[1]),
-                classifier_on_crops_right = classifier is null ? (double?)null : Share(b[3], b[0]),
+                classifier_on_crops_right = classifier is null ? null : Share(b[3], b[0]),
             }).Append(new
             {
                 longer_side_px = "all",
                 objects = bins.Sum(b => b[0]),
                 found = Share(bins.Sum(b => b[1]), bins.Sum(b => b[0])),
                 detector_class_right_of_found = Share(bins.Sum(b => b[2]), bins.Sum(b => b[1])),
-                classifier_on_crops_right = classifier is null ? (double?)null : Share(bins.Sum(b => b[3]), bins.Sum(b => b[0])),
+                classifier_on_crops_right = classifier is null ? null : Share(bins.Sum(b => b[3]), bins.Sum(b => b[0])),
             }).ToList(),
         };
     }
