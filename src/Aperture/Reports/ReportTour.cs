@@ -8,7 +8,7 @@ namespace Aperture.Reports;
 
 /// <summary>Settings of the report tour.</summary>
 /// <param name="Folder">Where <c>index.html</c> and the figures go.</param>
-/// <param name="Quick">A short tour (about 4 minutes on 2 cores): small subsets and few epochs.</param>
+/// <param name="Quick">A short tour (about 5 minutes on 2 cores): small subsets and few epochs.</param>
 /// <param name="DataDir">Explicit Fashion-MNIST folder, or null to search the usual places.</param>
 /// <param name="Seed">Seed of everything.</param>
 public sealed record ReportSettings(string Folder, bool Quick, string? DataDir, long Seed);
