@@ -31,6 +31,16 @@ if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
     Console.Error.WriteLine($"usage: Aperture.Bench <{string.Join("|", benches.Keys)}> [args]");
     return 2;
 }
-var result = bench(args[1..]);
+object result;
+try
+{
+    result = bench(args[1..]);
+}
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException)
+{
+    // A wrong argument or a missing or unreadable run, as one line (exit 2), as the CLI reports them.
+    Console.Error.WriteLine($"Aperture.Bench {args[0]}: error: {e.Message}");
+    return 2;
+}
 Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
