@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace Aperture.Core;
+
+/// <summary>
+/// Guards against a fault of libtorch 2.10's oneDNN (mkldnn) convolutions on some CPUs: on an AMD EPYC of family 26
+/// (Zen 5, 2026-12-02) the input gradient of a convolution on the default (channels-first) layout came out wrong —
+/// off by a third, sometimes NaN, differently from one call to the next — while the same convolution on a
+/// channels-last input, or with oneDNN off, was right to 1e-9. Nine tests failed on such a machine (the GAN and context
+/// encoder stopped on a NaN loss). When the assembly loads, this checks the fault directly — a small 3-D and 2-D
+/// convolution's input gradient with oneDNN, three times each, against libtorch's own kernels — and turns oneDNN off
+/// for the process when any differs, so results are right at the cost of speed (about 2.7x slower training steps there).
+/// Where the check passes nothing changes. TorchSharp has no switch for this, so the two libtorch functions
+/// (<c>at::globalContext()</c>, <c>at::Context::setUserEnabledMkldnn</c>) are called directly.
+/// </summary>
+public static class OneDnnCheck
+{
+    /// <summary>True when the check found the fault and oneDNN was turned off for this process.</summary>
+    public static bool Disabled { get; private set; }
+
+#pragma warning disable CA2255 // a library's module initializer, on purpose: the check must run before any convolution
+    [ModuleInitializer]
+    internal static void Run()
+    {
+        try
+        {
+            if (!Faulty()) return;
+            SetUserEnabledMkldnn(GlobalContext(), false);
+            Disabled = true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
+        {
+            // Another libtorch build (or none yet): nothing to check against.
+        }
+    }
+#pragma warning restore CA2255
+
+    private static bool Faulty()
+    {
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad();
+        using var generator = new TorchSharp.torch.Generator(1234); // not the global generator: seeding stays the caller's
+        var volume = randn(new long[] { 1, 2, 8, 8, 8 }, generator: generator);
+        var kernel3 = randn(new long[] { 4, 2, 5, 5, 5 }, generator: generator);
+        var image = randn(new long[] { 2, 3, 16, 16 }, generator: generator);
+        var kernel2 = randn(new long[] { 8, 3, 3, 3 }, generator: generator);
+        var ctx = GlobalContext();
+        for (int i = 0; i < 3; i++)
+        {
+            SetUserEnabledMkldnn(ctx, true);
+            var a3 = InputGradient(volume, kernel3, 3); var a2 = InputGradient(image, kernel2, 2);
+            SetUserEnabledMkldnn(ctx, false);
+            var b3 = InputGradient(volume, kernel3, 3); var b2 = InputGradient(image, kernel2, 2);
+            SetUserEnabledMkldnn(ctx, true);
+            if (!a3.allclose(b3, rtol: 1e-3, atol: 1e-5) || !a2.allclose(b2, rtol: 1e-3, atol: 1e-5)) return true;
+        }
+        return false;
+    }
+
+    private static Tensor InputGradient(Tensor input, Tensor kernel, int dims)
+    {
+        var x = input.detach().clone().requires_grad_(true);
+        var y = dims == 3 ? nn.functional.conv3d(x, kernel, padding: new long[] { 2, 2, 2 }) : nn.functional.conv2d(x, kernel, padding: new long[] { 1, 1 });
+        y.square().sum().backward();
+        return x.grad!.detach().clone();
+    }
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
+    private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+}
