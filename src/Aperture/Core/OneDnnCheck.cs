@@ -9,8 +9,9 @@ namespace Aperture.Core;
 /// (Zen 5, 2026-12-02) the input gradient of a convolution on the default (channels-first) layout came out wrong —
 /// off by a third, sometimes NaN, differently from one call to the next — while the same convolution on a
 /// channels-last input, or with oneDNN off, was right to 1e-9. Nine tests failed on such a machine (the GAN and context
-/// encoder stopped on a NaN loss). When the assembly loads, this checks the fault directly — a small 3-D and 2-D
-/// convolution's input gradient with oneDNN, three times each, against libtorch's own kernels — and turns oneDNN off
+/// encoder stopped on a NaN loss). When the assembly loads, this checks the fault directly — a small 3-D convolution's
+/// input gradient with oneDNN, three times, against libtorch's own kernels (3-D, where the fault showed on nearly every
+/// call; and a 2-D one would print libtorch's NNPACK warning before a CLI's one-line error) — and turns oneDNN off
 /// for the process when any differs, so results are right at the cost of speed (about 2.7x slower training steps there).
 /// Where the check passes nothing changes. TorchSharp has no switch for this, so the two libtorch functions
 /// (<c>at::globalContext()</c>, <c>at::Context::setUserEnabledMkldnn</c>) are called directly.
@@ -44,26 +45,23 @@ public static class OneDnnCheck
         using var generator = new TorchSharp.torch.Generator(1234); // not the global generator: seeding stays the caller's
         var volume = randn(new long[] { 1, 2, 8, 8, 8 }, generator: generator);
         var kernel3 = randn(new long[] { 4, 2, 5, 5, 5 }, generator: generator);
-        var image = randn(new long[] { 2, 3, 16, 16 }, generator: generator);
-        var kernel2 = randn(new long[] { 8, 3, 3, 3 }, generator: generator);
         var ctx = GlobalContext();
         for (int i = 0; i < 3; i++)
         {
             SetUserEnabledMkldnn(ctx, true);
-            var a3 = InputGradient(volume, kernel3, 3); var a2 = InputGradient(image, kernel2, 2);
+            var withOneDnn = InputGradient(volume, kernel3);
             SetUserEnabledMkldnn(ctx, false);
-            var b3 = InputGradient(volume, kernel3, 3); var b2 = InputGradient(image, kernel2, 2);
+            var without = InputGradient(volume, kernel3);
             SetUserEnabledMkldnn(ctx, true);
-            if (!a3.allclose(b3, rtol: 1e-3, atol: 1e-5) || !a2.allclose(b2, rtol: 1e-3, atol: 1e-5)) return true;
+            if (!withOneDnn.allclose(without, rtol: 1e-3, atol: 1e-5)) return true;
         }
         return false;
     }
 
-    private static Tensor InputGradient(Tensor input, Tensor kernel, int dims)
+    private static Tensor InputGradient(Tensor input, Tensor kernel)
     {
         var x = input.detach().clone().requires_grad_(true);
-        var y = dims == 3 ? nn.functional.conv3d(x, kernel, padding: new long[] { 2, 2, 2 }) : nn.functional.conv2d(x, kernel, padding: new long[] { 1, 1 });
-        y.square().sum().backward();
+        nn.functional.conv3d(x, kernel, padding: new long[] { 2, 2, 2 }).square().sum().backward();
         return x.grad!.detach().clone();
     }
 
