@@ -6,13 +6,15 @@ namespace Aperture.Core;
 
 /// <summary>
 /// Guards against a fault of libtorch 2.10's oneDNN (mkldnn) convolutions on some CPUs: on an AMD EPYC of family 26
-/// (Zen 5, 2026-12-02) the input gradient of a convolution on the default (channels-first) layout came out wrong —
-/// off by a third, sometimes NaN, differently from one call to the next — while the same convolution on a
-/// channels-last input, or with oneDNN off, was right to 1e-9. Nine tests failed on such a machine (the GAN and context
+/// (Zen 5, 2026-12-02/03) a convolution's input gradient, and a transposed convolution's forward, came out wrong — off
+/// by a third or more, sometimes NaN — for 2-D and 3-D, channels-first and (less often) channels-last inputs, at one
+/// thread or two, while oneDNN off agreed with itself to 1e-6. Nine tests failed on such a machine (the GAN and context
 /// encoder stopped on a NaN loss). When the assembly loads, this checks the fault directly — a small 3-D convolution's
 /// input gradient with oneDNN, three times, against libtorch's own kernels (3-D, where the fault showed on nearly every
 /// call; and a 2-D one would print libtorch's NNPACK warning before a CLI's one-line error) — and turns oneDNN off
-/// for the process when any differs, so results are right at the cost of speed (about 2.7x slower training steps there).
+/// for the process when any differs, so results are right at the cost of speed (a pre-training step 2.4x slower there).
+/// Capping oneDNN's instruction set before the process starts (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>) made every case right
+/// on that machine; the check then passes and oneDNN stays on.
 /// Where the check passes nothing changes. TorchSharp has no switch for this, so the two libtorch functions
 /// (<c>at::globalContext()</c>, <c>at::Context::setUserEnabledMkldnn</c>) are called directly.
 /// </summary>
