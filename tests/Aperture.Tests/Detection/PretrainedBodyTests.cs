@@ -50,49 +50,6 @@ public class PretrainedBodyTests
         Assert.False(Same(a.Images, c.Images));
         // Colour: the three channels differ (tinted items, coloured clutter), unlike the grey items.
         Assert.False(Same(a.Images[.., 0], a.Images[.., 1]));
-
-        // Among neighbours (the default pre-training): the same items and labels, reproducible, other pixels; and
-        // neighbours: 0 is the lone drawing above.
-        using var alone = ItemPatches.Create(few, 32, seed: 5, neighbours: 0);
-        using var among = ItemPatches.Create(few, 32, seed: 5, neighbours: ItemPatches.DefaultNeighbours);
-        using var again = ItemPatches.Create(few, 32, seed: 5, neighbours: ItemPatches.DefaultNeighbours);
-        Assert.True(Same(alone.Images, a.Images));
-        Assert.True(Same(among.Images, again.Images));
-        Assert.Equal(few.Labels.data<long>().ToArray(), among.Labels.data<long>().ToArray());
-        int changed = Enumerable.Range(0, 20).Count(i => !Same(among.Images[i], a.Images[i]));
-        Assert.Equal(20, changed);
-    }
-
-    [Fact]
-    public void NeighboursOverlapThePatchAndLeaveTheItemVisible()
-    {
-        // As in a scene: each neighbour in front hides at most half of what was visible of the item when it came, and
-        // leaves it at least MinVisiblePixels; the item lies wholly inside the patch; neighbours are cut by its edge.
-        using var items = FashionMnist.Load(DatasetSplit.Test);
-        using var some = items.RandomSubset(60, 4);
-        var options = new SceneOptions();
-        var generator = new SceneGenerator(some, 9, options);
-        int withNeighbours = 0, occluded = 0, cut = 0;
-        for (int i = 0; i < 60; i++)
-        {
-            var d = generator.DrawItemPatch(i, 32, maxNeighbours: 2);
-            Assert.Equal(3 * 32 * 32, d.Image.Length);
-            int shown = d.Instance.Count(id => id == d.ItemId);
-            Assert.True(shown >= options.MinVisiblePixels && shown >= 0.25 * d.ItemPixels, $"item {i}: {shown} of {d.ItemPixels} pixels visible");
-            var others = d.Instance.Where(id => id != 0 && id != d.ItemId).ToHashSet();
-            if (others.Count > 0) withNeighbours++;
-            if (shown < d.ItemPixels) occluded++;
-            if (Enumerable.Range(0, 32).Any(k => d.Instance[k] is var a && a != 0 && a != d.ItemId || d.Instance[31 * 32 + k] is var b && b != 0 && b != d.ItemId)) cut++;
-            // Alone, nothing else is in the patch and the item is whole.
-            var lone = generator.DrawItemPatch(i, 32);
-            Assert.Equal(lone.ItemPixels, lone.Instance.Count(id => id == lone.ItemId));
-            Assert.All(lone.Instance, id => Assert.True(id == 0 || id == lone.ItemId));
-        }
-        // 0, 1 or 2 neighbours each (a third have none; a few do not fit); some in front, some cut by the edge.
-        Assert.InRange(withNeighbours, 25, 55);
-        Assert.InRange(occluded, 5, 50);
-        Assert.InRange(cut, 5, 55);
-        Assert.Throws<ArgumentOutOfRangeException>(() => generator.ItemPatch(0, 32, maxNeighbours: -1));
     }
 
     [Fact]

@@ -13,29 +13,22 @@ public static class ItemPatches
     /// <summary>The side of the patches the detectors' body is pre-trained on (32: items of 18–32 px, the scenes' smaller half).</summary>
     public const int DefaultSide = 32;
 
-    /// <summary>
-    /// Most other items around each patch's item by default: 2 (0, 1 or 2, behind or in front), as a box around an object
-    /// in the default scenes (1–5 items, up to half occluded) holds parts of its neighbours.
-    /// </summary>
-    public const int DefaultNeighbours = 2;
-
     /// <summary>Draws every item of <paramref name="items"/> once as a patch (in parallel; the result depends only on the seed).</summary>
     /// <param name="items">Grey or RGB items <c>uint8 [N, C, h, w]</c> with labels.</param>
     /// <param name="side">Patch side.</param>
     /// <param name="seed">Seed of scales, places, tints and backgrounds.</param>
-    /// <param name="options">Scene options (clutter, foreground threshold, scales and occlusion limit of neighbours); defaults when null.</param>
-    /// <param name="neighbours">Most other items drawn around and over each item (see <see cref="SceneGenerator.ItemPatch"/>); 0 draws it alone.</param>
+    /// <param name="options">Scene options (clutter, foreground threshold); defaults when null.</param>
     /// <returns>RGB patches <c>uint8 [N, 3, side, side]</c> with the same labels and class names.</returns>
-    public static LabeledImages Create(LabeledImages items, int side = DefaultSide, long seed = 0, SceneOptions? options = null, int neighbours = 0)
+    public static LabeledImages Create(LabeledImages items, int side = DefaultSide, long seed = 0, SceneOptions? options = null)
     {
         var generator = new SceneGenerator(items, seed, options);
         int n = generator.ItemCount, plane = 3 * side * side;
         var pixels = new byte[(long)n * plane];
-        Parallel.For(0, n, i => generator.ItemPatch(i, side, maxNeighbours: neighbours).CopyTo(pixels, (long)i * plane));
+        Parallel.For(0, n, i => generator.ItemPatch(i, side).CopyTo(pixels, (long)i * plane));
         using var scope = NewDisposeScope();
         var images = tensor(pixels, new long[] { n, 3, side, side }, ScalarType.Byte);
         var labels = items.Labels.to_type(ScalarType.Int64).cpu().clone();
         return new LabeledImages(images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope(), items.ClassNames,
-            $"{items.Source}, drawn as scene items ({side}x{side} RGB patches{(neighbours > 0 ? $", up to {neighbours} neighbours" : "")})");
+            $"{items.Source}, drawn as scene items ({side}x{side} RGB patches)");
     }
 }

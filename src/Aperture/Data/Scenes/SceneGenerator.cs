@@ -154,92 +154,39 @@ public sealed class SceneGenerator
 
     /// <summary>
     /// Item <paramref name="item"/> drawn the way scenes draw items — scaled (bilinear), tinted with a random colour,
-    /// alpha-blended by intensity onto the same kind of cluttered background, with the same sensor noise — in a
-    /// <paramref name="side"/> x <paramref name="side"/> patch at a random place, alone or among up to
-    /// <paramref name="maxNeighbours"/> other items as a scene places them: behind it or in front, at the scenes'
-    /// relative sizes, cut by the patch's edge, and hiding at most <see cref="SceneOptions.MaxOcclusion"/> of it. What a
-    /// classifier that will become a detector's conv body is pre-trained on (the papers' ImageNet stage), so that it
-    /// sees items as detection sees them: a box around an object in a scene holds parts of its neighbours too.
-    /// Deterministic: depends only on (seed, item, variant, side, neighbours, options).
+    /// alpha-blended by intensity onto the same kind of cluttered background, with the same sensor noise — alone in a
+    /// <paramref name="side"/> x <paramref name="side"/> patch at a random place. What a classifier that will become a
+    /// detector's conv body is pre-trained on (the papers' ImageNet stage), so that it sees items as detection sees them.
+    /// Deterministic: depends only on (seed, item, variant, side, options).
     /// </summary>
     /// <param name="item">Index of the item image.</param>
     /// <param name="side">Patch side in pixels (at least 8).</param>
     /// <param name="variant">Which drawing of the item (another variant: another scale, place, tint and background).</param>
     /// <param name="minFill">Smallest size of the item's frame as a fraction of the side.</param>
     /// <param name="maxFill">Largest size of the item's frame as a fraction of the side (at most 1).</param>
-    /// <param name="maxNeighbours">Most other items around it (0: alone; otherwise 0 to this many, uniformly).</param>
     /// <returns>RGB pixels, channel-major <c>[3, side, side]</c>.</returns>
-    public byte[] ItemPatch(int item, int side, int variant = 0, double minFill = 0.55, double maxFill = 1.0, int maxNeighbours = 0)
-        => DrawItemPatch(item, side, variant, minFill, maxFill, maxNeighbours).Image;
-
-    /// <summary>
-    /// <see cref="ItemPatch"/> with what is where in it: the instance ids of the patch's pixels (0 background,
-    /// <paramref name="ItemId"/> the item's foreground, other ids neighbours) and how many foreground pixels the item has
-    /// before anything covers it.
-    /// </summary>
-    internal record struct PatchDrawing(byte[] Image, byte[] Instance, int ItemId, int ItemPixels);
-
-    internal PatchDrawing DrawItemPatch(int item, int side, int variant = 0, double minFill = 0.55, double maxFill = 1.0, int maxNeighbours = 0)
+    public byte[] ItemPatch(int item, int side, int variant = 0, double minFill = 0.55, double maxFill = 1.0)
     {
         if ((uint)item >= (uint)_n) throw new ArgumentOutOfRangeException(nameof(item), item, $"item must be in [0, {_n})");
         if (side < 8) throw new ArgumentOutOfRangeException(nameof(side), side, "patch side must be at least 8");
         if (!(minFill > 0 && maxFill >= minFill && maxFill <= 1)) throw new ArgumentException($"fill range {minFill}..{maxFill} must satisfy 0 < min <= max <= 1");
-        if (maxNeighbours < 0) throw new ArgumentOutOfRangeException(nameof(maxNeighbours), maxNeighbours, "neighbours must be non-negative");
         var rng = new Random(SceneSeed(Seed ^ 0x5EED_1735L, unchecked(item * 7919 + variant)));
-        // Neighbours are drawn on a canvas with a margin of half a patch around it, so the patch cuts them as a box cuts
-        // an object's neighbours; without neighbours the canvas is the patch.
-        int margin = maxNeighbours == 0 ? 0 : side / 2, canvas = side + 2 * margin;
-        var rgb = new float[3 * canvas * canvas];
-        PaintBackground(rng, rgb, canvas, canvas);
+        var rgb = new float[3 * side * side];
+        PaintBackground(rng, rgb, side, side);
         double fill = minFill + rng.NextDouble() * (maxFill - minFill);
-        double frame = fill * side / Math.Max(_w, _h);   // the item's scale in this patch
-        var scaled = ScaleItem(item, frame, side, side);
-        var instance = new byte[canvas * canvas];
-        int itemId = 0;
+        var scaled = ScaleItem(item, fill * side / Math.Max(_w, _h), side, side);
         if (scaled is not null)
         {
-            int ox = margin + rng.Next(0, side - scaled.W + 1), oy = margin + rng.Next(0, side - scaled.H + 1);
-            var visible = new List<int> { 0 };
-            int neighbours = maxNeighbours == 0 ? 0 : rng.Next(0, maxNeighbours + 1), behind = neighbours == 0 ? 0 : rng.Next(0, neighbours + 1);
-            for (int j = 0; j < behind; j++) PaintNeighbour(rng, frame, canvas, margin, side, rgb, instance, visible);
-            itemId = visible.Count;
-            visible.Add(scaled.Count);
-            Paint(rng, scaled, ox, oy, canvas, canvas, rgb, instance, new byte[canvas * canvas], itemId, (int)_labels[item], visible);
-            for (int j = behind; j < neighbours; j++) PaintNeighbour(rng, frame, canvas, margin, side, rgb, instance, visible);
+            int ox = rng.Next(0, side - scaled.W + 1), oy = rng.Next(0, side - scaled.H + 1);
+            Paint(rng, scaled, ox, oy, side, side, rgb, new byte[side * side], new byte[side * side], 1, (int)_labels[item], [0, scaled.Count]);
         }
-        var image = new byte[3 * side * side];
-        var window = new byte[side * side];
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < side; y++)
-                for (int x = 0; x < side; x++)
-                {
-                    float v = rgb[(c * canvas + y + margin) * canvas + x + margin] + (float)(rng.NextDouble() - 0.5) * 0.05f;
-                    image[(c * side + y) * side + x] = (byte)Math.Clamp((int)MathF.Round(v * 255f), 0, 255);
-                    if (c == 0) window[y * side + x] = instance[(y + margin) * canvas + x + margin];
-                }
-        return new PatchDrawing(image, window, itemId, scaled?.Count ?? 0);
-    }
-
-    // Another item, at a scene's size relative to the patch's item (both scales drawn from the scenes' range), placed on
-    // the canvas so that it overlaps the patch, where it hides at most MaxOcclusion of what is already there (Fits, as in
-    // a scene); a few tries, then none.
-    private void PaintNeighbour(Random rng, double frame, int canvas, int margin, int side, float[] rgb, byte[] instance, List<int> visible)
-    {
-        double ratio = (Options.MinScale + rng.NextDouble() * (Options.MaxScale - Options.MinScale))
-            / (Options.MinScale + rng.NextDouble() * (Options.MaxScale - Options.MinScale));
-        int k = rng.Next(_n);
-        var other = ScaleItem(k, frame * ratio, canvas, canvas);
-        if (other is null) return;
-        for (int attempt = 0; attempt < 8; attempt++)
+        var image = new byte[rgb.Length];
+        for (int p = 0; p < image.Length; p++)
         {
-            int ox = rng.Next(Math.Max(0, margin - other.W + 1), Math.Min(canvas - other.W, margin + side - 1) + 1);
-            int oy = rng.Next(Math.Max(0, margin - other.H + 1), Math.Min(canvas - other.H, margin + side - 1) + 1);
-            if (!Fits(other, ox, oy, canvas, instance, visible)) continue;
-            int id = visible.Count;
-            visible.Add(other.Count);
-            Paint(rng, other, ox, oy, canvas, canvas, rgb, instance, new byte[canvas * canvas], id, (int)_labels[k], visible);
-            return;
+            float v = rgb[p] + (float)(rng.NextDouble() - 0.5) * 0.05f;
+            image[p] = (byte)Math.Clamp((int)MathF.Round(v * 255f), 0, 255);
         }
+        return image;
     }
 
     /// <summary>Class id of item <paramref name="item"/>.</summary>
