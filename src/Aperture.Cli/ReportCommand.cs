@@ -8,7 +8,7 @@ internal static class ReportCommand
 {
     public static void AddTo(RootCommand root)
     {
-        var quick = new Option<bool>("--quick") { Description = "A short tour (subsets, few epochs): about 5 minutes on 2 cores" };
+        var quick = new Option<bool>("--quick") { Description = "A short tour (subsets, few epochs): about 5 minutes on 2 cores (about 15 on a CPU whose faulty oneDNN Aperture turns off, see the README)" };
         var cmd = Cli.Command("report",
             "Run every method on the default data and write report/index.html, one chapter per method (full run: about an hour on 2 cores).",
             "aperture report --quick --out report");

@@ -15,8 +15,10 @@ namespace Aperture.Core;
 /// for the process when any differs, so results are right at the cost of speed (a pre-training step 2.4x slower there).
 /// Capping oneDNN's instruction set before the process starts (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>) made every case right
 /// on that machine; the check then passes and oneDNN stays on.
-/// Where the check passes nothing changes. TorchSharp has no switch for this, so the two libtorch functions
-/// (<c>at::globalContext()</c>, <c>at::Context::setUserEnabledMkldnn</c>) are called directly.
+/// Where the check passes nothing changes. TorchSharp has no switch for this, so libtorch's functions
+/// (<c>at::globalContext()</c>, <c>at::Context::setUserEnabledMkldnn</c>) are called directly; NNPACK goes off with
+/// oneDNN (<c>setUserEnabledNNPACK</c>), as without oneDNN libtorch tries it for 2-D convolutions and, on that CPU, only
+/// printed a warning and fell back to its own kernels.
 /// </summary>
 public static class OneDnnCheck
 {
@@ -30,7 +32,12 @@ public static class OneDnnCheck
         try
         {
             if (!Faulty()) return;
-            SetUserEnabledMkldnn(GlobalContext(), false);
+            var ctx = GlobalContext();
+            SetUserEnabledMkldnn(ctx, false);
+            // Without oneDNN libtorch tries NNPACK for 2-D convolutions, which on such a CPU prints "Could not initialize
+            // NNPACK! Reason: Unsupported hardware." before every command's output and falls back to its own kernels: ask
+            // for those directly.
+            SetUserEnabledNnpack(ctx, false);
             Disabled = true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
@@ -72,4 +79,7 @@ public static class OneDnnCheck
 
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
     private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool enabled);
 }

@@ -45,4 +45,40 @@ public class NativeLoadTests
             Assert.True(g.allclose(reference, rtol: 1e-3, atol: 1e-3), $"call {i}: the input gradient is off by {(g - reference).abs().max().item<float>()} (oneDNN disabled: {Aperture.Core.OneDnnCheck.Disabled})");
         }
     }
+
+    /// <summary>
+    /// The other cases the fault showed in, on a batch of four 2-D images (the check itself tries only the 3-D one): a
+    /// convolution's input gradient and a transposed convolution's forward, channels-first and channels-last, against
+    /// float64 (which no oneDNN kernel computes).
+    /// </summary>
+    [Fact]
+    public void BatchedTwoDimensionalConvolutionsAreRightOnThisCpu()
+    {
+        using var scope = NewDisposeScope();
+        _ = Aperture.Core.OneDnnCheck.Disabled;
+        Aperture.Core.Torch.Seed(6);
+        var images = randn(new long[] { 4, 3, 24, 24 });
+        var kernel = randn(new long[] { 8, 3, 3, 3 });
+        var transposedKernel = randn(new long[] { 3, 8, 3, 3 });
+        foreach (bool channelsLast in new[] { false, true })
+        {
+            (Tensor Gradient, Tensor Transposed) Run(ScalarType type)
+            {
+                var x = images.to(type).detach().clone();
+                if (channelsLast) x = Aperture.Nn.ChannelsLast.Of(x);
+                x.requires_grad_(true);
+                nn.functional.conv2d(x, kernel.to(type), padding: new long[] { 1, 1 }).square().sum().backward();
+                var t = nn.functional.conv_transpose2d(x.detach(), transposedKernel.to(type), padding: new long[] { 1, 1 });
+                return (x.grad!.to(ScalarType.Float32), t.to(ScalarType.Float32));
+            }
+            var (g64, t64) = Run(ScalarType.Float64);
+            for (int i = 0; i < 3; i++)
+            {
+                var (g, t) = Run(ScalarType.Float32);
+                string where = $"call {i}, {(channelsLast ? "channels-last" : "channels-first")} (oneDNN disabled: {Aperture.Core.OneDnnCheck.Disabled})";
+                Assert.True(g.allclose(g64, rtol: 1e-3, atol: 1e-3), $"{where}: the input gradient is off by {(g - g64).abs().max().item<float>()}");
+                Assert.True(t.allclose(t64, rtol: 1e-3, atol: 1e-3), $"{where}: the transposed convolution is off by {(t - t64).abs().max().item<float>()}");
+            }
+        }
+    }
 }
