@@ -207,15 +207,18 @@ public static class ProgressReporter
             lock (_lock) return _total is long n && n > 0 ? Math.Clamp((double)_steps / n, 0, 1) : null;
         }
 
-        /// <summary>Count, percentage, rate and remaining time, e.g. <c>120/469 26%  850 img/s  0:42 left</c>.</summary>
-        public string Stats()
+        /// <summary>
+        /// Count, percentage, rate and remaining time, e.g. <c>120/469 26%  850 img/s  0:42 left</c>; without the rate when
+        /// all of it would be wider than <paramref name="width"/> (the time left is what a narrow terminal keeps).
+        /// </summary>
+        public string Stats(int width = int.MaxValue)
         {
-            var parts = new List<string>();
             long steps = Steps;
-            parts.Add(Total is long n ? $"{steps}/{n} {Math.Floor(100.0 * Fraction()!.Value):0}%" : $"{steps}");
-            if (RatePerSecond() is double r) parts.Add(Rate(r, Unit));
-            if (Remaining() is TimeSpan left) parts.Add($"{Duration(left)} left");
-            return string.Join("  ", parts);
+            string count = Total is long n ? $"{steps}/{n} {Math.Floor(100.0 * Fraction()!.Value):0}%" : $"{steps}";
+            string? rate = RatePerSecond() is double r ? Rate(r, Unit) : null;
+            string? left = Remaining() is TimeSpan t ? $"{Duration(t)} left" : null;
+            string all = string.Join("  ", new[] { count, rate, left }.OfType<string>());
+            return all.Length <= width || rate is null ? all : string.Join("  ", new[] { count, left }.OfType<string>());
         }
 
         public string Summary()
@@ -484,7 +487,7 @@ public static class ProgressReporter
     private static class Layout
     {
         public static int BarWidth(int width) => width >= 120 ? 30 : width >= 90 ? 20 : 12;
-        public static int StatsWidth(int width) => width >= 90 ? 36 : 30;
+        public static int StatsWidth(int width) => width >= 80 ? 36 : 30;
         public static int NameWidth(int width) => Math.Max(8, width - BarWidth(width) - StatsWidth(width) - 4);
 
         public static string Fit(string text, int width) =>
@@ -537,7 +540,8 @@ public static class ProgressReporter
         public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
             if (task.Tag is not State state) return Text.Empty;
-            return new Text(Layout.Fit(state.Stats(), Layout.StatsWidth(consoleWidth())));
+            int width = Layout.StatsWidth(consoleWidth());
+            return new Text(Layout.Fit(state.Stats(width), width));
         }
     }
 }

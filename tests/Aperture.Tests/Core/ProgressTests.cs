@@ -181,6 +181,22 @@ public partial class ProgressTests
         Assert.Equal("epoch 1/1: 5/10 50%  64.0 img/s  0:05 left", lines[^1].TrimEnd());
     }
 
+    [Fact]
+    public void ANarrowStatsColumnKeepsTheTimeLeftOverTheRate()
+    {
+        var time = new FakeTime();
+        var state = new ProgressReporter.State("epoch 1/1", 469, "img", time);
+        state.Advance(1, 64);
+        for (int i = 0; i < 119; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            state.Advance(1, 64);
+        }
+        Assert.Equal("120/469 25%  3200 img/s  0:07 left", state.Stats());
+        Assert.Equal("120/469 25%  0:07 left", state.Stats(30));
+        Assert.Equal(state.Stats(), state.Stats(36));
+    }
+
     private sealed class FakeTime : TimeProvider
     {
         private long _ticks = 1;
