@@ -78,7 +78,7 @@ public class BigImageTests
         ImageTensor.Write(file, PlantedBox(1235, 565, 2100, 1500));
         var r = ImageProposals.Run(file, SelectiveSearchMode.Single, 0, 0, 0, 5, dir.Path, maxSide: 600);
         Assert.Equal((3000L, 2000L), (r.Width, r.Height));
-        Assert.Equal(0.2, r.Scale, 9);
+        Assert.Equal(0.2, r.Scale, 1e-9);
         Assert.All(r.Boxes, b => Assert.True(b[0] >= 0 && b[1] >= 0 && b[2] <= 3000 && b[3] <= 2000 && b[2] > b[0] && b[3] > b[1]));
         var best = r.Boxes.MinBy(b => Math.Abs(b[0] - 1235) + Math.Abs(b[1] - 565) + Math.Abs(b[2] - 2100) + Math.Abs(b[3] - 1500))!;
         Assert.True(Math.Abs(best[0] - 1235) <= 2 && Math.Abs(best[1] - 565) <= 2 && Math.Abs(best[2] - 2100) <= 2 && Math.Abs(best[3] - 1500) <= 2,

@@ -45,7 +45,7 @@ public class DensityRunTests
             var (loaded, card) = DensityModels.Load(folder, CPU);
             Assert.Equal(method.Name, card.Method);
             using var again = loaded.LogLikelihood(data.Test);
-            Assert.Equal(results.TestLogLikelihood, again.mean().ToDouble(), 6);
+            Assert.Equal(results.TestLogLikelihood, again.mean().ToDouble(), 1e-6);
             fitted.Model.Dispose();
             loaded.Dispose();
         }

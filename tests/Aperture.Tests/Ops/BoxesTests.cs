@@ -223,8 +223,8 @@ public class BoxesTests
         using var d = coder.Encode(p, g);
         // Box 0: P centre (20, 40), size 20x40; G centre (24, 38), size 24x40.
         var d0 = d[0].data<float>().ToArray();
-        Assert.Equal(4f / 20, d0[0], 5); Assert.Equal(-2f / 40, d0[1], 5);
-        Assert.Equal(MathF.Log(24f / 20), d0[2], 5); Assert.Equal(0f, d0[3], 5);
+        Assert.Equal(4f / 20, d0[0], 1e-5); Assert.Equal(-2f / 40, d0[1], 1e-5);
+        Assert.Equal(MathF.Log(24f / 20), d0[2], 1e-5); Assert.Equal(0f, d0[3], 1e-5);
         using var back = coder.Decode(p, d);
         Assert.True(back.allclose(g, 1e-5, 1e-4));
         var weighted = new BoxCoder(10, 10, 5, 5);

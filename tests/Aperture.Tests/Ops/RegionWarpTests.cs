@@ -21,20 +21,20 @@ public class RegionWarpTests
         Assert.Equal(new long[] { 1, 3, 64, 64 }, crop.shape);
         var c = crop[0];
         // Inside the image the crop reads the source pixel: column j of the crop is image column j - 6.
-        Assert.Equal(0f, c[0, 10, 6].item<float>(), 4);
-        Assert.Equal(30f, c[0, 10, 36].item<float>(), 4);
-        Assert.Equal(63f - 6, c[0, 10, 63].item<float>(), 4);
-        Assert.Equal(10f, c[1, 6, 30].item<float>(), 4); // row 6 of the crop is image row 10
+        Assert.Equal(0f, c[0, 10, 6].item<float>(), 1e-4);
+        Assert.Equal(30f, c[0, 10, 36].item<float>(), 1e-4);
+        Assert.Equal(63f - 6, c[0, 10, 63].item<float>(), 1e-4);
+        Assert.Equal(10f, c[1, 6, 30].item<float>(), 1e-4); // row 6 of the crop is image row 10
         // The original box occupies the inner 32x32 square: its corner pixel is image (10, 20).
-        Assert.Equal(10f, c[0, 16, 16].item<float>(), 4);
-        Assert.Equal(20f, c[1, 16, 16].item<float>(), 4);
-        Assert.Equal(41f, c[0, 47, 47].item<float>(), 4);
-        Assert.Equal(51f, c[1, 47, 47].item<float>(), 4);
+        Assert.Equal(10f, c[0, 16, 16].item<float>(), 1e-4);
+        Assert.Equal(20f, c[1, 16, 16].item<float>(), 1e-4);
+        Assert.Equal(41f, c[0, 47, 47].item<float>(), 1e-4);
+        Assert.Equal(51f, c[1, 47, 47].item<float>(), 1e-4);
         // Beyond the image (left of column 0, below row 59) the crop holds the mean, 0 after normalisation.
         Assert.Equal(0f, c[0, 10, 0].item<float>());
         Assert.Equal(0f, c[1, 63, 30].item<float>());
         // Half-size warp: each crop pixel averages a 2x2 block, centre at the block's middle.
         var half = RegionWarp.Warp(image, box, 32, 8)[0];
-        Assert.Equal(10.5f, half[0, 8, 8].item<float>(), 4);
+        Assert.Equal(10.5f, half[0, 8, 8].item<float>(), 1e-4);
     }
 }

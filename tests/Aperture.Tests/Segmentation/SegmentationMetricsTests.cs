@@ -13,17 +13,17 @@ public class SegmentationMetricsTests
         using var logits = tensor(new float[] { 0, 0, MathF.Log(3), 0 }, new long[] { 1, 2, 1, 2 }).requires_grad_(true);
         using var ignored = tensor(new long[] { 1, 255 }, new long[] { 1, 1, 2 });
         using var loss = PixelCrossEntropy.Compute(logits, ignored);
-        Assert.Equal(-Math.Log(0.75), loss.item<float>(), 5);
+        Assert.Equal(-Math.Log(0.75), loss.item<float>(), 1e-5);
         loss.backward();
         var g = logits.grad!.data<float>().ToArray();   // [1, 2, 1, 2] → channel-major: (c0 p0, c0 p1, c1 p0, c1 p1)
         Assert.Equal(0f, g[1]);
         Assert.Equal(0f, g[3]);
-        Assert.Equal(0.25f, g[0], 5);    // softmax − one-hot for pixel 0: p = (1/4, 3/4), label 1
-        Assert.Equal(-0.25f, g[2], 5);
+        Assert.Equal(0.25f, g[0], 1e-5);    // softmax − one-hot for pixel 0: p = (1/4, 3/4), label 1
+        Assert.Equal(-0.25f, g[2], 1e-5);
         using var both = tensor(new long[] { 1, 0 }, new long[] { 1, 1, 2 });
         using var weights = tensor(new float[] { 1, 2 });
         using var weighted = PixelCrossEntropy.Compute(logits.detach(), both, weights);
-        Assert.Equal((2 * -Math.Log(0.75) + Math.Log(2)) / 3, weighted.item<float>(), 5);
+        Assert.Equal((2 * -Math.Log(0.75) + Math.Log(2)) / 3, weighted.item<float>(), 1e-5);
     }
 
     [Fact]
@@ -120,9 +120,9 @@ public class SegmentationMetricsTests
         using var a = new SegmentationImage("a", "a.png", zeros(3, 2, 2, ScalarType.Byte), tensor(new byte[] { 0, 0, 0, 1 }, new long[] { 2, 2 }));
         using var b = new SegmentationImage("b", "b.png", zeros(3, 2, 2, ScalarType.Byte), tensor(new byte[] { 0, 0, 2, 255 }, new long[] { 2, 2 }));
         var w = SegmentationData.MedianFrequencyWeights([a, b], 4);
-        Assert.Equal((1.0 / 3) / (5.0 / 7), w[0], 5);
-        Assert.Equal((1.0 / 3) / (1.0 / 4), w[1], 5);
-        Assert.Equal(1.0, w[2], 5);
+        Assert.Equal((1.0 / 3) / (5.0 / 7), w[0], 1e-5);
+        Assert.Equal((1.0 / 3) / (1.0 / 4), w[1], 1e-5);
+        Assert.Equal(1.0, w[2], 1e-5);
         Assert.Equal(1f, w[3]);
     }
 }

@@ -76,7 +76,10 @@ public class DeconvnetTests
             long hw = x.shape[2] * x.shape[3], per = fi.shape[2];
             var expected = new double[uv.Length];
             for (int i = 0; i < sw.Length; i++) expected[(i / per) * hw + sw[i]] += sv[i];
-            for (int i = 0; i < uv.Length; i++) Assert.Equal(expected[i], uv[i], 5);
+            // Overlapping windows add several values at one switch, in float32 and in an order the kernel picks, so
+            // compare with a tolerance, not by rounding (rounding to 5 places flips at ...x5 boundaries: a CI failure).
+            for (int i = 0; i < uv.Length; i++)
+                Assert.True(Math.Abs(expected[i] - uv[i]) <= 1e-5 * (1 + Math.Abs(expected[i])), $"k{k} s{s} {side}: at {i} expected {expected[i]}, got {uv[i]}");
             // The switch really is where the forward maximum came from.
             Assert.True(x.flatten(2).gather(2, fi).allclose(pooled.flatten(2), 0, 0));
             if (k == s) // non-overlapping: every value lands on its own pixel, all others are zero
@@ -136,7 +139,7 @@ public class DeconvnetTests
             Assert.True(g.allclose(rec.Pixels, rtol: 1e-4, atol: 1e-6), $"{layer}: max difference {(g - rec.Pixels).abs().max().item<float>()}");
             // The kept value is the map's maximum per image.
             for (int n = 0; n < 2; n++)
-                Assert.Equal(acts[n, ch].max().item<float>(), rec.Values[n], 5);
+                Assert.Equal(acts[n, ch].max().item<float>(), rec.Values[n], 1e-5);
         }
     }
 

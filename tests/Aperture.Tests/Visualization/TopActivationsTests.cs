@@ -27,9 +27,9 @@ public class TopActivationsTests
             Assert.Equal(9, found[m].Select(h => h.ImageIndex).Distinct().Count());
             for (int i = 0; i < 9; i++)
             {
-                Assert.Equal(best[i].item<float>(), found[m][i].Value, 5);
+                Assert.Equal(best[i].item<float>(), found[m][i].Value, 1e-5);
                 var h = found[m][i];
-                Assert.Equal(h.Value, acts[h.ImageIndex, channels[m], h.Row, h.Col].item<float>(), 5);
+                Assert.Equal(h.Value, acts[h.ImageIndex, channels[m], h.Row, h.Col].item<float>(), 1e-5);
             }
         }
 

@@ -147,7 +147,7 @@ public class NiftiTests
         Assert.Equal(bigEndian, v.Header.BigEndian);
         Assert.Equal(ScalarType.Float32, v.Data.dtype);
         var values = v.Data.flatten().data<float>().ToArray();
-        for (int i = 0; i < raw.Length; i++) Assert.Equal(raw[i] * 2.5f - 10, values[i], 3);
+        for (int i = 0; i < raw.Length; i++) Assert.Equal(raw[i] * 2.5f - 10, values[i], 1e-3);
         // the sform (code 4 > 0) wins over the qform
         AssertAffine(new double[,] { { -2, 0, 0, 90 }, { 0, 2, 0, -126 }, { 0, 0, 3, -72 }, { 0, 0, 0, 1 } }, v.Affine);
         // the header describes the returned tensor: scaling applied, so none is left to apply

@@ -17,8 +17,8 @@ public class ParzenWindowTests
         double mean = ll.Average();
         double se = Math.Sqrt(ll.Sum(v => (v - mean) * (v - mean)) / 2) / Math.Sqrt(3);
         var r = ParzenWindow.Estimate("toy", samples, test, test, [1.0]);
-        Assert.Equal(mean, r.MeanLogLikelihood, 9);
-        Assert.Equal(se, r.StandardError, 9);
+        Assert.Equal(mean, r.MeanLogLikelihood, 1e-9);
+        Assert.Equal(se, r.StandardError, 1e-9);
         Assert.Equal(1.0, r.Bandwidth);
         Assert.Equal(-0.5 - 0.5 * Math.Log(2 * Math.PI), LogP(1), 12); // at the midpoint both kernels give N(1; 0, 1)
     }
