@@ -25,26 +25,61 @@ public static class DetectionExamples
     /// Matches the detections scoring at least <paramref name="threshold"/>, best first, to the ground truth: a detection
     /// is right when it overlaps an unmatched ground-truth box of its class by IoU ≥ 0.5.
     /// </summary>
-    public static Outcome Match(ImageDetections d, DetectionImage truth, double threshold)
+    public static Outcome Match(ImageDetections d, DetectionImage truth, double threshold) => Count(Found.Of(d, truth), threshold);
+
+    private static Outcome Count(Found f, double threshold)
     {
-        var b = Boxes.ToArray(d.Boxes); var s = Boxes.ScoresArray(d.Scores, b.Length / 4);
-        var l = DetectionMetrics.Longs(d.Labels, b.Length / 4, "labels");
-        var g = Boxes.ToArray(truth.Boxes); var gl = truth.Labels.data<long>().ToArray();
-        var taken = new bool[gl.Length];
+        var taken = new bool[f.TruthLabels.Length];
         int tp = 0, kept = 0;
-        foreach (int i in Enumerable.Range(0, s.Length).OrderByDescending(i => s[i]))
+        foreach (int i in f.ByScore)
         {
-            if (s[i] < threshold) continue;
+            if (f.Scores[i] < threshold) break;
             kept++;
-            for (int j = 0; j < gl.Length; j++)
-                if (!taken[j] && gl[j] == l[i] && BoxList.At(b, i).Iou(BoxList.At(g, j)) >= 0.5) { taken[j] = true; tp++; break; }
+            for (int j = 0; j < taken.Length; j++)
+                if (!taken[j] && f.TruthLabels[j] == f.Labels[i] && BoxList.At(f.Boxes, i).Iou(BoxList.At(f.Truth, j)) >= 0.5) { taken[j] = true; tp++; break; }
         }
-        return new Outcome(tp, kept - tp, gl.Length - tp);
+        return new Outcome(tp, kept - tp, taken.Length - tp);
+    }
+
+    /// <summary>One image's detections and ground truth as arrays, the detections' indices best first.</summary>
+    private sealed record Found(float[] Boxes, float[] Scores, long[] Labels, int[] ByScore, float[] Truth, long[] TruthLabels)
+    {
+        public static Found Of(ImageDetections d, DetectionImage truth)
+        {
+            var b = Ops.Boxes.ToArray(d.Boxes); var s = Ops.Boxes.ScoresArray(d.Scores, b.Length / 4);
+            return new Found(b, s, DetectionMetrics.Longs(d.Labels, b.Length / 4, "labels"),
+                Enumerable.Range(0, s.Length).OrderByDescending(i => s[i]).ToArray(), Ops.Boxes.ToArray(truth.Boxes), truth.Labels.data<long>().ToArray());
+        }
+    }
+
+    /// <summary>
+    /// The score the figures draw from: the method's <paramref name="preferred"/> display threshold, or a lower score
+    /// when that gives a better F1 over all <paramref name="images"/> (right, wrong and missed summed as in
+    /// <see cref="Match"/>). An under-trained detector — a quick report's — scores even its right detections low and
+    /// would be drawn with no detection at all. The lower scores tried are those of the detections below
+    /// <paramref name="preferred"/>, best first, in steps of an eighth of the number of objects, down to three times it.
+    /// </summary>
+    public static double DisplayThreshold(DetectorScore score, IReadOnlyList<DetectionImage> images, double preferred)
+    {
+        var found = images.Select((im, i) => Found.Of(score.Detections[i], im)).ToArray();
+        int objects = found.Sum(f => f.TruthLabels.Length), step = Math.Max(1, objects / 8);
+        var below = found.SelectMany(f => f.Scores).Where(s => s < preferred).OrderDescending().Take(3 * objects).ToArray();
+        var candidates = new List<double> { preferred };
+        for (int k = step - 1; k < below.Length; k += step) candidates.Add(below[k]);
+        double F1(double t)
+        {
+            var o = found.Select(f => Count(f, t)).Aggregate((r: 0, w: 0, m: 0), (a, x) => (a.r + x.Right, a.w + x.Wrong, a.m + x.Missed));
+            return new Outcome(o.r, o.w, o.m).F1;
+        }
+        double best = preferred, bestF1 = F1(preferred);
+        foreach (double t in candidates.Skip(1))
+            if (F1(t) is var f1 && f1 > bestF1) (best, bestF1) = (t, f1);
+        return best;
     }
 
     /// <summary>
     /// Draws the <paramref name="count"/> best (or worst) images by per-image F1 (<see cref="Match"/>) with their ground truth and
-    /// their detections scoring at least <paramref name="threshold"/> (the method's <see cref="IDetectorMethod.DisplayThreshold"/>),
+    /// their detections scoring at least <paramref name="threshold"/> (see <see cref="DisplayThreshold"/>),
     /// tiled in one PNG at <paramref name="path"/> (upscaled <paramref name="scale"/> times). Returns the indices of the images drawn.
     /// </summary>
     public static int[] Write(string path, DetectorScore score, IReadOnlyList<DetectionImage> images, IReadOnlyList<string> classNames,

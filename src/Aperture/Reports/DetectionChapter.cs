@@ -113,7 +113,7 @@ public static class DetectionChapter
 
         // Stage 2: each detector fine-tunes that body; Fast R-CNN once more from scratch, for the gain.
         var rows = new List<DetectorReportRow>();
-        var figures = new List<(IDetectorMethod Method, string Good, string Bad)>();
+        var figures = new List<(IDetectorMethod Method, string Good, string Bad, double Threshold)>();
         RcnnStages? rcnnStages = null;
         var runs = Detectors.All.Select(m => (Method: m, Name: m.Name, Init: pretrainDir))
             .Append((Method: Detectors.Find(FastRcnnMethod.Id), Name: ScratchRow, Init: DetectionSettings.Scratch));
@@ -129,7 +129,7 @@ public static class DetectionChapter
             rows.Add(new DetectorReportRow(name, outcome.Score, outcome.Results.TrainSeconds));
             if (init != DetectionSettings.Scratch)
             {
-                figures.Add((method, outcome.Results.Figures[0], outcome.Results.Figures[1]));
+                figures.Add((method, outcome.Results.Figures[0], outcome.Results.Figures[1], outcome.Results.FigureThreshold ?? method.DisplayThreshold));
                 var hard = DetectorEvaluation.Evaluate(outcome.Detector, harder);
                 hard.DisposeDetections();
                 harderScores.Add((name, outcome.Score, hard.VocMap, hard.CocoMap));
@@ -189,10 +189,12 @@ public static class DetectionChapter
                 + string.Join(" → ", Enumerable.Range(0, rounds).Select(i => rcnnStages.SvmObjectives.Where(o => o.Count > 0).Average(o => o[Math.Min(i, o.Count - 1)]).ToString("F3", CultureInfo.InvariantCulture))) + ".");
         }
         ProposalStudy.Add(chapter, test.Select(t => (t.Image, t.Boxes)).ToList(), dir, seed, log);
-        foreach (var (method, good, bad) in figures)
+        foreach (var (method, good, bad, shown) in figures)
         {
+            string threshold = shown.ToString("0.###", CultureInfo.InvariantCulture)
+                + (shown < method.DisplayThreshold ? $" (below the method's {method.DisplayThreshold.ToString(CultureInfo.InvariantCulture)}, which fewer right detections reach: the best F1 over the test scenes)" : "");
             chapter.Heading(method.Name)
-                .Figure(good, $"{method.Name}: the test scenes it does best on (per-image F1 at IoU 0.5): ground truth in thin white boxes, detections with score ≥ {method.DisplayThreshold} "
+                .Figure(good, $"{method.Name}: the test scenes it does best on (per-image F1 at IoU 0.5): ground truth in thin white boxes, detections with score ≥ {threshold} "
                     + "in their class's colour; the caption counts detections right (class and IoU ≥ 0.5), wrong, and objects missed.", 640)
                 .Figure(bad, $"{method.Name}: the test scenes it does worst on.", 640);
         }

@@ -29,4 +29,22 @@ public class DetectionExamplesTests
         Assert.Equal(1, new DetectionExamples.Outcome(0, 0, 0).F1);
         Assert.Equal(0, DetectionExamples.Match(ImageDetections.Empty(), truth, 0.5).F1);
     }
+
+    [Fact]
+    public void FiguresDrawFromTheMethodsThresholdUnlessALowerScoreHasTheBetterF1()
+    {
+        using var truth = Scene();
+        var boxes = new float[] { 4, 4, 24, 24, 30, 30, 60, 60, 40, 0, 60, 20 };
+        // Under-trained: both objects found with the right class but at low scores, one box on nothing lower still.
+        // At 0.5 nothing would be drawn (F1 0); 0.25 keeps both right ones and not the wrong one (F1 1).
+        var weak = Dets(boxes, new float[] { 0.3f, 0.25f, 0.1f }, new long[] { 1, 2, 3 });
+        var weakScore = new DetectorScore("m", 1, 0, 0, [], 0, 0, [weak]);
+        Assert.Equal(0.25, DetectionExamples.DisplayThreshold(weakScore, [truth], preferred: 0.5), 1e-6);
+        // Confident: the method's threshold stays, even where a lower one would do as well.
+        var sure = Dets(boxes, new float[] { 0.9f, 0.8f, 0.1f }, new long[] { 1, 2, 3 });
+        Assert.Equal(0.5, DetectionExamples.DisplayThreshold(new DetectorScore("m", 1, 0, 0, [], 0, 0, [sure]), [truth], preferred: 0.5));
+        // An image without objects or detections leaves it too.
+        using var empty = new DetectionImage("e", zeros(3, 64, 64, ScalarType.Byte), zeros(0, 4), zeros(0, ScalarType.Int64));
+        Assert.Equal(0.5, DetectionExamples.DisplayThreshold(new DetectorScore("m", 1, 0, 0, [], 0, 0, [ImageDetections.Empty()]), [empty], 0.5));
+    }
 }
