@@ -15,10 +15,13 @@ namespace Aperture.Core;
 /// for the process when any differs, so results are right at the cost of speed (a pre-training step 2.4x slower there).
 /// Capping oneDNN's instruction set before the process starts (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>) made every case right
 /// on that machine; the check then passes and oneDNN stays on.
-/// Where the check passes nothing changes. TorchSharp has no switch for this, so libtorch's functions
-/// (<c>at::globalContext()</c>, <c>at::Context::setUserEnabledMkldnn</c>) are called directly; NNPACK goes off with
-/// oneDNN (<c>setUserEnabledNNPACK</c>), as without oneDNN libtorch tries it for 2-D convolutions and, on that CPU, only
-/// printed a warning and fell back to its own kernels.
+/// Where the check passes oneDNN stays on. TorchSharp has no switch for this, so libtorch's functions
+/// (<c>at::globalContext()</c>, <c>at::Context::setUserEnabledMkldnn</c>) are called directly.
+/// NNPACK is turned off in every process (<c>setUserEnabledNNPACK</c>): libtorch tries it only for inference 2-D
+/// convolutions of a batch of 16 or more that oneDNN declines (oneDNN off, or capped as above: R-CNN's batches of warped
+/// regions), and on that CPU NNPACK failed to initialise and printed "Could not initialize NNPACK! Reason: Unsupported
+/// hardware." at every such call — 39,165 lines in one quick report — before falling back to libtorch's own kernels,
+/// which it now uses directly.
 /// </summary>
 public static class OneDnnCheck
 {
@@ -31,13 +34,10 @@ public static class OneDnnCheck
     {
         try
         {
-            if (!Faulty()) return;
             var ctx = GlobalContext();
-            SetUserEnabledMkldnn(ctx, false);
-            // Without oneDNN libtorch tries NNPACK for 2-D convolutions, which on such a CPU prints "Could not initialize
-            // NNPACK! Reason: Unsupported hardware." before every command's output and falls back to its own kernels: ask
-            // for those directly.
             SetUserEnabledNnpack(ctx, false);
+            if (!Faulty()) return;
+            SetUserEnabledMkldnn(ctx, false);
             Disabled = true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -81,4 +82,18 @@ public class NativeLoadTests
             }
         }
     }
+
+    [Fact]
+    public void NnpackIsOffOnceTheLibraryLoads()
+    {
+        _ = Aperture.Core.OneDnnCheck.Disabled;
+        Assert.False(UserEnabledNnpack(GlobalContext()), "libtorch would try NNPACK (and, where it cannot start, print a warning per convolution)");
+    }
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
+    private static extern IntPtr GlobalContext();
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static extern bool UserEnabledNnpack(IntPtr context);
 }
