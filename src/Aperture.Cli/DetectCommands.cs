@@ -32,7 +32,7 @@ internal static class DetectCommands
         method.AcceptOnlyFromAmong(Detectors.Names.ToArray());
         var dataRoot = new Option<string?>("--data-root") { Description = "Dataset folder in Pascal VOC or COCO layout with train/val/test splits (default: generate scenes into <out>/scenes)" };
         var format = new Option<string>("--format") { Description = "auto, voc or coco", DefaultValueFactory = _ => "auto" };
-        var scenes = new Option<int>("--scenes") { Description = "Scenes to generate when --data-root is not given (80/10/10 train/val/test)", DefaultValueFactory = _ => 1500 };
+        var scenes = new Option<int?>("--scenes") { Description = "Scenes to generate when --data-root is not given (80/10/10 train/val/test; default: the recipe's, 3,750 for Fast R-CNN, else 1,500)" };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the method's recipe)" };
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default: the recipe's)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "sgd, adam or adamw (default: the recipe's)" };
@@ -71,11 +71,11 @@ internal static class DetectCommands
                 FashionMnist = r.GetValue(CommonOptions.Data),
             };
             // Every option is checked before any data is read or generated.
-            DetectionRun.Plan(settings);
+            var (_, recipe, _) = DetectionRun.Plan(settings);
             var datasetFormat = DatasetFormats.Parse(r.GetValue(format)!);
             var proposalMode = SelectiveSearchProposals.ParseMode(r.GetValue(proposals)!);
             string? userRoot = r.GetValue(dataRoot);
-            int sceneCount = r.GetValue(scenes), limit = r.GetValue(limitTrain), testLimit = r.GetValue(limitTest), maxBoxes = r.GetValue(maxProposals);
+            int sceneCount = r.GetValue(scenes) ?? recipe.Scenes, limit = r.GetValue(limitTrain), testLimit = r.GetValue(limitTest), maxBoxes = r.GetValue(maxProposals);
             if (userRoot is not null && !Directory.Exists(userRoot)) throw new DirectoryNotFoundException($"--data-root {userRoot}: no such folder");
             if (userRoot is null && sceneCount < 10) throw new ArgumentException($"--scenes must be at least 10 (train, validation and test each need some; got {sceneCount})");
             if (limit < 0 || testLimit < 0) throw new ArgumentException($"--limit-train and --limit-test must be >= 0 (got {limit}, {testLimit})");

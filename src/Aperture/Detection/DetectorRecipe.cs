@@ -13,8 +13,9 @@ namespace Aperture.Detection;
 /// <param name="PretrainEpochs">Supervised pre-training of the conv body: when no <c>--init</c> is given, first train the
 /// <c>backbone-fc</c> classifier this many epochs (in <c>&lt;out&gt;/pretrain</c>, reused when already there) and start the
 /// detector's body from it; 0 trains the body from scratch.</param>
+/// <param name="Scenes">Scenes generated when no dataset folder is given (80/10/10 train/val/test).</param>
 public sealed record DetectorRecipe(int Epochs, OptimizerKind Optimizer, double LearningRate, object Options,
-    ScheduleKind Schedule = ScheduleKind.Constant, int Patience = 0, int PretrainEpochs = 0)
+    ScheduleKind Schedule = ScheduleKind.Constant, int Patience = 0, int PretrainEpochs = 0, int Scenes = 1500)
 {
     /// <summary>
     /// The recipe with some of the method's options changed, each given as <c>name=value</c> with the option's

@@ -23,12 +23,16 @@ public sealed class FastRcnnMethod : IDetectorMethod
     /// <inheritdoc/>
     public double DisplayThreshold => 0.5;
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// The recipe for a budget. The default trains 4 epochs on 3,000 generated training scenes (3,750 in all) rather than
+    /// 8 on 1,200: the detector's classes are what its training scenes' items teach it, and fresh items beat repeated
+    /// ones — on the same 375 test scenes, VOC mAP@0.5 0.750 against 0.720, for 1.25x the training steps (README, Detection).
+    /// </summary>
     public DetectorRecipe Recipe(RunBudget budget) => budget switch
     {
         RunBudget.Quick => new(2, OptimizerKind.Adam, 1e-3, new FastRcnnOptions { TestProposals = 300 }),
         RunBudget.Report => new(5, OptimizerKind.Adam, 1e-3, new FastRcnnOptions()),
-        _ => new(8, OptimizerKind.Adam, 1e-3, new FastRcnnOptions(), ScheduleKind.Cosine, Patience: 3, PretrainEpochs: 6),
+        _ => new(4, OptimizerKind.Adam, 1e-3, new FastRcnnOptions(), ScheduleKind.Cosine, Patience: 3, PretrainEpochs: 6, Scenes: 3750),
     };
 
     /// <inheritdoc/>
