@@ -12,6 +12,7 @@ using Aperture.Bench;
 //   dotnet run -c Release --project bench/Aperture.Bench -- generative [--steps N] [--no-peers]
 //   dotnet run -c Release --project bench/Aperture.Bench -- detector-speed RUN RUN... [--data DIR] [--images N]
 //   dotnet run -c Release --project bench/Aperture.Bench -- detector-errors RUN [--data DIR] [--classifier RUN]
+//   dotnet run -c Release --project bench/Aperture.Bench -- optimizer-scalars [seconds per optimizer=10]
 var benches = new Dictionary<string, Func<string[], object>>
 {
     ["train-throughput"] = TrainThroughput.Run,
@@ -25,6 +26,7 @@ var benches = new Dictionary<string, Func<string[], object>>
     ["generative"] = GenerativeBench.Run,
     ["detector-speed"] = DetectorSpeedBench.Run,
     ["detector-errors"] = DetectorErrorsBench.Run,
+    ["optimizer-scalars"] = OptimizerScalarsBench.Run,
 };
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
 {

@@ -4,18 +4,15 @@ using static TorchSharp.torch;
 
 namespace Aperture.Training;
 
-/// <summary>Builds a TorchSharp optimizer and its per-epoch scheduler from <see cref="TrainingOptions"/>.</summary>
+/// <summary>Builds an optimizer (TorchSharp's, with its scalars kept alive: <see cref="ScalarSafeOptimizers"/>) and its per-epoch scheduler from <see cref="TrainingOptions"/>.</summary>
 public static class OptimizerFactory
 {
     /// <summary>Builds the optimizer <see cref="TrainingOptions.Optimizer"/> over <paramref name="parameters"/>.</summary>
     public static OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters, TrainingOptions options) => options.Optimizer switch
     {
-        OptimizerKind.Sgd => optim.SGD(parameters, options.LearningRate, momentum: options.Momentum,
-            weight_decay: options.WeightDecay, nesterov: options.Nesterov),
-        OptimizerKind.Adam => optim.Adam(parameters, options.LearningRate, options.Beta1, options.Beta2,
-            weight_decay: options.WeightDecay),
-        OptimizerKind.AdamW => optim.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2,
-            weight_decay: options.WeightDecay),
+        OptimizerKind.Sgd => ScalarSafeOptimizers.Sgd(parameters, options.LearningRate, options.Momentum, options.WeightDecay, options.Nesterov),
+        OptimizerKind.Adam => ScalarSafeOptimizers.Adam(parameters, options.LearningRate, options.Beta1, options.Beta2, options.WeightDecay),
+        OptimizerKind.AdamW => ScalarSafeOptimizers.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, options.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "unknown optimizer"),
     };
 

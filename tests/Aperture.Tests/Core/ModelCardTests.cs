@@ -1,8 +1,9 @@
 using Aperture.Classification;
 using Aperture.Core;
-using Aperture.Detection;
 using Aperture.Detection.FastRcnn;
+using Aperture.Detection;
 using Aperture.Tests.Data;
+using Aperture.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -70,7 +71,7 @@ public class ModelCardTests
         using var dir = new TempDir();
         string path = dir.File("m.ckpt");
         var net = new LeNet5();
-        var sgd = optim.SGD(net.parameters(), 0.1, momentum: 0.9);
+        var sgd = ScalarSafeOptimizers.Sgd(net.parameters(), 0.1, momentum: 0.9);
         net.forward(randn(2, 1, 28, 28)).sum().backward();
         sgd.step();
         var card = new ClassifierSpec("lenet5", FashionMnistClasses, 1, 28, 0.3f, 0.35f).ToCard();
@@ -88,7 +89,7 @@ public class ModelCardTests
         var back = nn.Linear(3, 2);
         Checkpoint.LoadModule(path, back, "linear");
         Assert.True(back.weight!.allclose(extra.weight!, rtol: 0, atol: 0));
-        var sgd2 = optim.SGD(new LeNet5().parameters(), 0.1, momentum: 0.9);
+        var sgd2 = ScalarSafeOptimizers.Sgd(new LeNet5().parameters(), 0.1, momentum: 0.9);
         Checkpoint.Load(path, new Dictionary<string, nn.Module> { ["model"] = new LeNet5() }, new Dictionary<string, OptimizerHelper> { ["optimizer"] = sgd2 });
     }
 

@@ -1,4 +1,5 @@
 using Aperture.Nn;
+using Aperture.Training;
 using static TorchSharp.torch;
 
 namespace Aperture.Tests.Nn;
@@ -15,7 +16,7 @@ public class BackboneFreezeTests
         body.Freeze(2);
         body.train();
         var before = body.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        var optimizer = optim.Adam(body.parameters(), 1e-2);
+        var optimizer = ScalarSafeOptimizers.Adam(body.parameters(), 1e-2);
         for (int step = 0; step < 3; step++)
         {
             optimizer.zero_grad();

@@ -1,9 +1,10 @@
 using Aperture.Data.Scenes;
-using Aperture.Segmentation;
 using Aperture.Segmentation.Dilated;
 using Aperture.Segmentation.Fcn;
 using Aperture.Segmentation.PixelWindow;
+using Aperture.Segmentation;
 using Aperture.Tests.Data.Scenes;
+using Aperture.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -71,7 +72,7 @@ public class SegmentationNetworkTrainingTests
         var trainable = net.parameters().Where(p => p.requires_grad).ToList();
         // The context module alone trains on a frozen (here untrained, near-zero) front end: its input carries little, so it
         // takes more and larger steps (with the shipped sample's scenes, 20 steps at 3e-3 lowered the loss by only 8%).
-        var opt = optim.Adam(trainable, lr: name == "dilated" ? 1e-2 : 3e-3);
+        var opt = ScalarSafeOptimizers.Adam(trainable, lr: name == "dilated" ? 1e-2 : 3e-3);
         var losses = new List<float>();
         int steps = name == "dilated" ? 20 : 12;
         for (int step = 0; step < steps; step++)

@@ -35,7 +35,7 @@ public class LearningRateScheduleTests
         using var model = ToyClassification.Model();
         var slot = OptimizerFactory.Create("opt", model.parameters(),
             new TrainingOptions { Optimizer = OptimizerKind.AdamW, LearningRate = 0.1, Schedule = ScheduleKind.Step, StepSize = 1, Gamma = 0.5, WeightDecay = 0.01 });
-        Assert.IsType<TorchSharp.Modules.AdamW>(slot.Optimizer);
+        Assert.IsAssignableFrom<TorchSharp.Modules.AdamW>(slot.Optimizer);
         Assert.Equal(0.1, slot.LearningRate, 12);
         slot.Scheduler!.step();
         Assert.Equal(0.05, slot.LearningRate, 12);

@@ -1,9 +1,10 @@
 using Aperture.Classification;
-using Aperture.Data;
 using Aperture.Data.Loading;
+using Aperture.Data;
 using Aperture.Imaging;
 using Aperture.Localization;
 using Aperture.Nn;
+using Aperture.Training;
 using Aperture.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -38,7 +39,7 @@ public class InsideLookTests
         var gen = new Generator(1);
         Tensor Prep(Tensor x) => Normalize.FashionMnist.Apply(x, gen);
         using var net = new VggGap();
-        var opt = optim.Adam(net.parameters(), 2e-3);
+        var opt = ScalarSafeOptimizers.Adam(net.parameters(), 2e-3);
         var order = randperm(train.Count);
         net.train();
         for (long s = 0; s + 64 <= train.Count; s += 64)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Aperture.Core;
 using Aperture.Data;
 using Aperture.Generative.AutoEncoders;
+using Aperture.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -151,8 +152,8 @@ public static class FewLabelTransfer
         var device = testX.device;
         using var x = Scale(train.Images.index_select(0, draw)).to(device);
         using var y = train.Labels.index_select(0, draw).to(device);
-        var head = optim.Adam(model.Head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
-        var body = optim.Adam(model.Encoder.parameters(), options.LearningRate * encoderRate, weight_decay: options.WeightDecay);
+        var head = ScalarSafeOptimizers.Adam(model.Head.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
+        var body = ScalarSafeOptimizers.Adam(model.Encoder.parameters(), options.LearningRate * encoderRate, weightDecay: options.WeightDecay);
         model.train();
         Steps(x, y, options, steps, seed, batch =>
         {
@@ -169,7 +170,7 @@ public static class FewLabelTransfer
 
     private static double TrainHead(Linear head, Tensor features, Tensor labels, Tensor testFeatures, Tensor testY, FewLabelOptions options, int steps, int seed)
     {
-        var optimizer = optim.Adam(head.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        var optimizer = ScalarSafeOptimizers.Adam(head.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
         Steps(features, labels, options, steps, seed, batch =>
         {
             var loss = nn.functional.cross_entropy(head.forward(batch.X), batch.Y);
