@@ -80,7 +80,7 @@ internal static class TrainThroughput
     {
         torch.manual_seed(1);
         var model = new LeNet5();
-        var opt = ScalarSafeOptimizers.Sgd(model.parameters(), LearningRate, momentum: 0.9);
+        var opt = optim.SGD(model.parameters(), LearningRate, momentum: 0.9); // the peer: TorchSharp as it comes
         using var x = data.Images.to_type(ScalarType.Float32).div_(255).sub_(FashionMnist.Mean).div_(FashionMnist.Std);
         using var perm = randperm(data.Count);
         long n = Math.Min(limit, data.Count);

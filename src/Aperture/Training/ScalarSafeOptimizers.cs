@@ -13,10 +13,10 @@ namespace Aperture.Training;
 /// keep no reference to them once the native call has started. The JIT then treats the temporary as dead; a garbage
 /// collection started by another thread during that call lets the finalizer thread free the native scalar that libtorch
 /// is still reading, and the step fails with <c>Scalar::toFloat</c>'s overflow check ("Expected false to be true") or
-/// an internal assert — seen in a parallel test run, reproduced within seconds by stepping while another thread
-/// collects (<c>OptimizerScalarLifetimeTests</c>). The updates here are TorchSharp's (and PyTorch's, without
-/// <c>amsgrad</c> or <c>maximize</c>) with the scalars made once per parameter group and disposed after the loop, which
-/// keeps them alive. The same race exists in any TorchSharp call given an implicit scalar; the optimizer is where it
+/// an internal assert — seen in a parallel test run, and counted by the benchmark (<c>Aperture.Bench optimizer-scalars</c>),
+/// which steps while another thread collects. The updates here are TorchSharp's (and PyTorch's, without
+/// <c>amsgrad</c> or <c>maximize</c>) with every scalar held in a <c>using</c> variable, disposed only after the calls
+/// that read it, which keeps it alive. The same race exists in any TorchSharp call given an implicit scalar; the optimizer is where it
 /// is hit most (seven scalars per parameter per step).
 /// </remarks>
 public static class ScalarSafeOptimizers
