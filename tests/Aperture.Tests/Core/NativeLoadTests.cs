@@ -90,6 +90,32 @@ public class NativeLoadTests
         Assert.False(UserEnabledNnpack(GlobalContext()), "libtorch would try NNPACK (and, where it cannot start, print a warning per convolution)");
     }
 
+    /// <summary>
+    /// On an AMD CPU of family 26 (Zen 5) whose environment does not set <c>ONEDNN_MAX_CPU_ISA</c>, the check caps oneDNN at
+    /// AVX — where its input gradients are right — and so keeps it on; on any other CPU it leaves the instruction set alone.
+    /// </summary>
+    [Fact]
+    public void OneDnnIsCappedAtAvxOnAmdFamily26AndStaysOn()
+    {
+        _ = Aperture.Core.OneDnnCheck.Disabled;
+        bool userSet = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") is not null;
+        var (_, b, c, d) = System.Runtime.Intrinsics.X86.X86Base.IsSupported ? System.Runtime.Intrinsics.X86.X86Base.CpuId(0, 0) : default;
+        int eax = System.Runtime.Intrinsics.X86.X86Base.IsSupported ? System.Runtime.Intrinsics.X86.X86Base.CpuId(1, 0).Eax : 0;
+        string vendor = string.Concat(new[] { b, d, c }.Select(r => System.Text.Encoding.ASCII.GetString(BitConverter.GetBytes(r))));
+        int family = ((eax >> 8) & 0xF) == 0xF ? 0xF + ((eax >> 20) & 0xFF) : (eax >> 8) & 0xF;
+        if (vendor == "AuthenticAMD" && family == 26 && !userSet)
+        {
+            Assert.Equal("AVX", Aperture.Core.OneDnnCheck.InstructionSetCap);
+            Assert.False(Aperture.Core.OneDnnCheck.Disabled, "capped at AVX, oneDNN's gradients should be right and oneDNN on");
+            Assert.True(UserEnabledMkldnn(GlobalContext()));
+        }
+        else Assert.Null(Aperture.Core.OneDnnCheck.InstructionSetCap);
+    }
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static extern bool UserEnabledMkldnn(IntPtr context);
+
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
     private static extern IntPtr GlobalContext();
 
