@@ -8,8 +8,8 @@ namespace Aperture.Core;
 /// allocates every activation and gradient with <c>malloc</c>; glibc serves blocks above its mmap threshold (128 KiB,
 /// raised as blocks are freed, at most 32 MiB) with fresh <c>mmap</c>s and gives the top of the heap back once more than
 /// twice that threshold is free, so each step touched its buffers anew (<c>perf</c> put the faults on the first writes of
-/// batch norm, ReLU and pooling outputs). One epoch of the detectors' pre-training on an AMD EPYC of family 26 (oneDNN at AVX), alone,
-/// without and with this (README, Detection): 124 s against 77 s, 7.3 million minor page faults against 0.46 million,
+/// batch norm, ReLU and pooling outputs). One epoch of the detectors' pre-training on an AMD EPYC of family 26 (oneDNN
+/// at AVX), alone, without and with this (README, Detection): 124 s against 77 s, 7.3 million minor page faults against 0.46 million,
 /// 49 s of system time against 8. When the assembly loads this fixes the mmap threshold at glibc's ceiling, 32 MiB, and
 /// lets up to <see cref="TrimThresholdBytes"/> of free heap stay before trimming, through
 /// <c>mallopt</c> — the settings PyTorch users reach for with <c>MALLOC_MMAP_THRESHOLD_</c> or a preloaded jemalloc.
