@@ -130,14 +130,33 @@ public class NativeLoadTests
         {
             Assert.Equal("SSE41", Aperture.Core.OneDnnCheck.InstructionSetCap);
             Assert.False(Aperture.Core.OneDnnCheck.Disabled, "capped at SSE4.1, oneDNN's convolutions should be right and oneDNN on");
-            Assert.True(UserEnabledMkldnn(GlobalContext()));
+            var (openScopes, oneDnnOn) = Aperture.Core.OneDnnCheck.NativeKernelsState();
+            Assert.True(oneDnnOn || openScopes > 0, "oneDNN is off with no NativeKernelsWhereCapped scope open");
         }
         else Assert.Null(Aperture.Core.OneDnnCheck.InstructionSetCap);
     }
 
-    [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
-    [return: MarshalAs(UnmanagedType.U1)]
-    private static extern bool UserEnabledMkldnn(IntPtr context);
+    /// <summary>
+    /// Where oneDNN is capped, a <see cref="Aperture.Core.OneDnnCheck.NativeKernelsWhereCapped"/> scope turns it off and the
+    /// last scope to end turns it back on; where it is not capped the scope changes nothing. (Other tests may hold scopes
+    /// of their own meanwhile, so "back on" is asserted only when none is open.)
+    /// </summary>
+    [Fact]
+    public void NativeKernelScopesTurnACappedOneDnnOffAndBackOn()
+    {
+        var before = Aperture.Core.OneDnnCheck.NativeKernelsState();
+        bool capped = Aperture.Core.OneDnnCheck.InstructionSetCap is not null && !Aperture.Core.OneDnnCheck.Disabled;
+        using (Aperture.Core.OneDnnCheck.NativeKernelsWhereCapped())
+        using (Aperture.Core.OneDnnCheck.NativeKernelsWhereCapped())
+        {
+            var inside = Aperture.Core.OneDnnCheck.NativeKernelsState();
+            if (capped) Assert.False(inside.OneDnnOn, "oneDNN stayed on inside a scope");
+            else Assert.Equal(before.OneDnnOn, inside.OneDnnOn);
+        }
+        var after = Aperture.Core.OneDnnCheck.NativeKernelsState();
+        if (capped && after.OpenScopes == 0) Assert.True(after.OneDnnOn, "oneDNN stayed off after the last scope ended");
+        if (!capped) Assert.Equal(0, after.OpenScopes);
+    }
 
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at13globalContextEv")]
     private static extern IntPtr GlobalContext();

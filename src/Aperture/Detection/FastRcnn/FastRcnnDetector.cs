@@ -40,6 +40,7 @@ public sealed class FastRcnnDetector : IObjectDetector
     {
         if (proposals is null) throw new ArgumentException("Fast R-CNN needs proposals for every image (e.g. selective search)");
         using var noGrad = no_grad();
+        using var kernels = Core.OneDnnCheck.NativeKernelsWhereCapped(); // one whole image
         using var scope = NewDisposeScope();
         int h = (int)image.shape[^2], w = (int)image.shape[^1];
         var device = Network.parameters().First().device;

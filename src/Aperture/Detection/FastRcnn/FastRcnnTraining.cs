@@ -149,6 +149,7 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         training = training with { Card = Detectors.Card(FastRcnnMethod.Id, classNames, network.Backbone.Widths, options, proposals, origin) };
         var task = new FastRcnnTraining(network, options, training, validation, classNames);
         var trainer = new Trainer<FastRcnnBatch>(task, training);
+        using var kernels = Core.OneDnnCheck.NativeKernelsWhereCapped(); // two whole images a step
         var result = trainer.Fit(epoch => Batches(train, options, training.Seed, epoch),
             validation is null || validation.Count == 0 ? null : () => Batches(validation, options, training.Seed, 0),
             new EpochSampler(train.Count, training.Seed).BatchCount(options.ImagesPerBatch));
