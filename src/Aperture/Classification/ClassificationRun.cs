@@ -152,13 +152,14 @@ public static class ClassificationRun
     internal static (TrainingOptions Options, int BatchSize) Options(ClassificationSettings settings)
     {
         var recipe = Classifiers.Find(settings.Model).Recipe;
+        var optimizer = settings.Optimizer ?? recipe.Optimizer;
         var options = new TrainingOptions
         {
             Epochs = settings.Epochs ?? recipe.Epochs,
-            Optimizer = settings.Optimizer ?? recipe.Optimizer,
+            Optimizer = optimizer,
             LearningRate = settings.LearningRate ?? recipe.LearningRate,
             WeightDecay = settings.WeightDecay ?? recipe.WeightDecay,
-            Nesterov = recipe.Nesterov,
+            Nesterov = recipe.Nesterov && optimizer == OptimizerKind.Sgd, // the recipe's SGD detail, dropped when --optimizer replaces SGD
             Schedule = settings.Schedule ?? recipe.Schedule,
             Seed = settings.Seed,
             OutputDirectory = settings.OutputDirectory,

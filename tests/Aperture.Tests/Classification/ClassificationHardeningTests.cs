@@ -31,6 +31,20 @@ public class ClassificationHardeningTests
         (Settings(dir.Path) with { BatchSize = 1 }).Validate();
     }
 
+    [Theory]
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.AdamW)]
+    public void AnotherOptimizerThanTheRecipesSgdDropsItsNesterovMomentum(OptimizerKind optimizer)
+    {
+        using var dir = new TempDir();
+        var settings = Settings(dir.Path) with { Model = BackboneFc.Id, Optimizer = optimizer };
+        Assert.True(Classifiers.Find(BackboneFc.Id).Recipe.Nesterov); // the case: a Nesterov SGD recipe
+        var (options, _) = ClassificationRun.Options(settings);
+        Assert.Equal(optimizer, options.Optimizer);
+        Assert.False(options.Nesterov);
+        Assert.True(ClassificationRun.Options(settings with { Optimizer = null }).Options.Nesterov);
+    }
+
     [Fact]
     public void ImagesThatAreNot28x28AreRefusedWithTheirShape()
     {
