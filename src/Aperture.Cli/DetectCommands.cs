@@ -45,9 +45,9 @@ internal static class DetectCommands
         var init = new Option<string?>("--init")
         {
             Description = "Where the conv body starts: the run folder (or checkpoint) of 'aperture train classify --model backbone-fc', or 'scratch' "
-                + "(default: the recipe's — fast-rcnn and rcnn pre-train that classifier first into <out>/pretrain, reused when there; sliding starts from scratch)",
+                + "(default: the recipe's — fast-rcnn and rcnn start from the backbone-fc classifier shipped with Aperture, copied into <out>/pretrain; sliding starts from scratch)",
         };
-        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Epochs of the body's pre-training when the recipe pre-trains (default: the recipe's)" };
+        var pretrainEpochs = new Option<int?>("--pretrain-epochs") { Description = "Without --init: pre-train the body here for this many epochs (backbone-fc into <out>/pretrain, as the shipped body was made) instead of the recipe's start; 0 from scratch" };
         var schedule = new Option<string?>("--schedule") { Description = "Learning-rate schedule: constant, step or cosine (default: the recipe's)" };
         var patience = new Option<int?>("--patience") { Description = "Stop after this many epochs without a better validation score; 0 never (default: the recipe's)" };
 

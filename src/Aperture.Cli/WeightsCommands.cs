@@ -60,8 +60,8 @@ internal static class WeightsCommands
             if (names.Length < 2) throw new ArgumentException($"--classes gives {names.Length} class; a classifier needs at least 2");
             if (r.GetValue(channels) is < 1 or > ModelCard.MaxChannels) throw new ArgumentException($"--channels must be 1 to {ModelCard.MaxChannels}");
             if (!(r.GetValue(std) > 0)) throw new ArgumentException("--std must be positive");
-            Classifiers.Find(r.GetValue(model)!);
-            var spec = new ClassifierSpec(r.GetValue(model)!, names, r.GetValue(channels), Classifiers.InputSize, r.GetValue(mean), r.GetValue(std));
+            var method = Classifiers.Find(r.GetValue(model)!);
+            var spec = new ClassifierSpec(method.Name, names, r.GetValue(channels), method.InputSize, r.GetValue(mean), r.GetValue(std));
             var (checkpoint, report) = ClassifierImport.Run(r.GetValue(file)!, spec, outRun, Map(r, map, rename), strict: !r.GetValue(nonStrict));
             if (r.GetValue(CommonOptions.Json))
                 Output.Json(new { checkpoint, report.File, loaded = report.Loaded, missing = report.Missing, unexpected = report.Unexpected, dropped = report.Dropped });

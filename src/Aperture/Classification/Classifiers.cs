@@ -23,6 +23,9 @@ public sealed record ClassifierMethod(string Name, string Description, Classifie
     /// detectors' body uses <see cref="Backbone.PixelMean"/> and <see cref="Backbone.PixelStd"/>, so a body pre-trained here
     /// sees the same numbers when it is fine-tuned in a detector.</summary>
     public (float Mean, float Std)? Normalization { get; init; }
+
+    /// <summary>The side of the images the model trains on: the items' 28, or the <see cref="Presentation"/>'s.</summary>
+    public int InputSize { get; init; } = Classifiers.InputSize;
 }
 
 /// <summary>
@@ -55,6 +58,7 @@ public static class Classifiers
         {
             Presentation = (items, seed) => ItemPatches.Create(items, ItemPatches.DefaultSide, seed),
             Normalization = (Backbone.PixelMean, Backbone.PixelStd),
+            InputSize = ItemPatches.DefaultSide,
         },
     ];
 

@@ -35,15 +35,19 @@ public sealed record DetectionSettings
 
     /// <summary>
     /// Where the conv body starts: a trained <c>backbone-fc</c> classifier (run folder or checkpoint), <see cref="Scratch"/>
-    /// for random initialisation, or null for the recipe's choice (<see cref="DetectorRecipe.PretrainEpochs"/>: pre-train it
-    /// first in <c>&lt;out&gt;/pretrain</c>, or from scratch).
+    /// for random initialisation, or null for <see cref="PretrainEpochs"/> or else the recipe's choice
+    /// (<see cref="DetectorRecipe.PretrainedBody"/>: the shipped pre-trained body, or from scratch).
     /// </summary>
     public string? Init { get; init; }
 
     /// <summary>The <see cref="Init"/> value that trains the body from scratch.</summary>
     public const string Scratch = "scratch";
 
-    /// <summary>Pre-training epochs when the recipe pre-trains (null: the recipe's).</summary>
+    /// <summary>
+    /// Without <see cref="Init"/>: pre-train the body here for this many epochs (<c>backbone-fc</c> in
+    /// <c>&lt;out&gt;/pretrain</c>, the way the shipped body was made) instead of the recipe's start; 0 from scratch; null
+    /// the recipe's.
+    /// </summary>
     public int? PretrainEpochs { get; init; }
 
     /// <summary>Fashion-MNIST folder for the pre-training stage (null: the usual places).</summary>
@@ -84,7 +88,8 @@ public sealed record ClassAp(string Class, double? Ap);
 /// <param name="TrainImages">Its training images.</param>
 /// <param name="TestAccuracy">Its accuracy on its test images (null when unknown).</param>
 /// <param name="Seconds">Its training time (0 when it was trained by an earlier command and reused).</param>
-/// <param name="Reused">True when an existing run was used (<c>--init</c>, or the cached <c>&lt;out&gt;/pretrain</c>).</param>
+/// <param name="Reused">True when no classifier was trained by this run (<c>--init</c>, the shipped body, or a finished
+/// <c>&lt;out&gt;/pretrain</c>).</param>
 public sealed record BodyPretraining(string Classifier, string Checkpoint, string? Data, int? Epochs, long? TrainImages, double? TestAccuracy,
     double Seconds, bool Reused);
 
@@ -155,9 +160,11 @@ public static class DetectionRun
     }
 
     /// <summary>
-    /// The body's starting weights for a run: those of <see cref="DetectionSettings.Init"/>; or, when it is unset and the
-    /// recipe pre-trains, of a <c>backbone-fc</c> classifier trained now in <c>&lt;out&gt;/pretrain</c> (reused when a finished
-    /// one is there); or none (from scratch).
+    /// The body's starting weights for a run: those of <see cref="DetectionSettings.Init"/>; else, with
+    /// <see cref="DetectionSettings.PretrainEpochs"/> above 0, of a <c>backbone-fc</c> classifier trained now for that many
+    /// epochs in <c>&lt;out&gt;/pretrain</c>; else, when the recipe starts from a pre-trained body, of the one that ships
+    /// with Aperture (<see cref="ShippedBody"/>), copied into <c>&lt;out&gt;/pretrain</c>; else none (from scratch). A
+    /// finished classifier already in <c>&lt;out&gt;/pretrain</c> is reused.
     /// </summary>
     /// <exception cref="FileNotFoundException">--init names nothing.</exception>
     /// <exception cref="InvalidDataException">--init is not a backbone-fc classifier, or its widths differ.</exception>
@@ -169,8 +176,7 @@ public static class DetectionRun
             var body = BackboneWeights.FromClassifier(given);
             return (body, Describe(body, RunFolder.Of(body.Checkpoint), 0, reused: true));
         }
-        int epochs = settings.PretrainEpochs ?? recipe.PretrainEpochs;
-        if (epochs == 0) return (null, null);
+        if (settings.PretrainEpochs == 0 || (settings.PretrainEpochs is null && !recipe.PretrainedBody)) return (null, null);
         string dir = Path.Combine(settings.OutputDirectory, "pretrain");
         if (File.Exists(Path.Combine(dir, "results.json")))
         {
@@ -182,8 +188,14 @@ public static class DetectionRun
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
             {
-                settings.Log?.WriteLine($"[pretrain] {dir} holds no usable body ({e.Message}); training it again");
+                settings.Log?.WriteLine($"[pretrain] {dir} holds no usable body ({e.Message}); writing it again");
             }
+        }
+        if (settings.PretrainEpochs is not int epochs)
+        {
+            var shipped = BackboneWeights.FromClassifier(ShippedBody.WriteTo(dir));
+            settings.Log?.WriteLine($"[pretrain] the body starts from the {BackboneFc.Id} classifier shipped with Aperture, copied to {dir}");
+            return (shipped, Describe(shipped, dir, 0, reused: true));
         }
         settings.Log?.WriteLine($"[pretrain] supervised pre-training of the body: {BackboneFc.Id} on Fashion-MNIST items drawn as in the scenes, {epochs} epochs");
         using var train = Data.FashionMnist.Load(Data.DatasetSplit.Train, settings.FashionMnist);

@@ -10,12 +10,12 @@ namespace Aperture.Detection;
 /// <param name="Options">The method's options record (e.g. <c>FastRcnnOptions</c>).</param>
 /// <param name="Schedule">Per-epoch learning-rate schedule.</param>
 /// <param name="Patience">Early stopping: epochs without a better validation score before training ends (0: never).</param>
-/// <param name="PretrainEpochs">Supervised pre-training of the conv body: when no <c>--init</c> is given, first train the
-/// <c>backbone-fc</c> classifier this many epochs (in <c>&lt;out&gt;/pretrain</c>, reused when already there) and start the
-/// detector's body from it; 0 trains the body from scratch.</param>
+/// <param name="PretrainedBody">Where the conv body starts when neither <c>--init</c> nor <c>--pretrain-epochs</c> says:
+/// true, from the pre-trained classifier that ships with Aperture (<see cref="ShippedBody"/>, copied into
+/// <c>&lt;out&gt;/pretrain</c>), as both R-CNN papers start from an ImageNet classifier; false, from scratch.</param>
 /// <param name="Scenes">Scenes generated when no dataset folder is given (80/10/10 train/val/test).</param>
 public sealed record DetectorRecipe(int Epochs, OptimizerKind Optimizer, double LearningRate, object Options,
-    ScheduleKind Schedule = ScheduleKind.Constant, int Patience = 0, int PretrainEpochs = 0, int Scenes = 1500)
+    ScheduleKind Schedule = ScheduleKind.Constant, int Patience = 0, bool PretrainedBody = false, int Scenes = 1500)
 {
     /// <summary>
     /// The recipe with some of the method's options changed, each given as <c>name=value</c> with the option's

@@ -35,7 +35,7 @@ public sealed class FastRcnnMethod : IDetectorMethod
     {
         RunBudget.Quick => new(2, OptimizerKind.Adam, 1e-3, new FastRcnnOptions { TestProposals = 300 }),
         RunBudget.Report => new(5, OptimizerKind.Adam, 1e-3, new FastRcnnOptions()),
-        _ => new(5, OptimizerKind.Adam, 1e-3, new FastRcnnOptions(), ScheduleKind.Cosine, Patience: 3, PretrainEpochs: 3, Scenes: 3750),
+        _ => new(5, OptimizerKind.Adam, 1e-3, new FastRcnnOptions(), ScheduleKind.Cosine, Patience: 3, PretrainedBody: true, Scenes: 3750),
     };
 
     /// <inheritdoc/>
