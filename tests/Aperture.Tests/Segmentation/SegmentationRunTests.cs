@@ -48,7 +48,9 @@ public class SegmentationRunTests
         var image = data.Test[0];
         using var a = new SegmentationInference().Scores(outcome.Network, image.Image, card.Mean, card.Std);
         using var b = new SegmentationInference().Scores(loaded, image.Image, card.Mean, card.Std);
-        Assert.Equal(a.data<float>().ToArray(), b.data<float>().ToArray());
+        // Equal to rounding, not bit for bit: a Fast R-CNN test running in parallel may switch this process's convolutions
+        // between oneDNN and libtorch's own kernels (OneDnnCheck.NativeKernelsWhereCapped), which round differently.
+        Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6), "the reloaded run's scores differ from the trained network's");
         using var labels = b.argmax(0).to_type(ScalarType.Byte);
         Assert.Equal(outcome.Predictions[0].data<byte>().ToArray(), labels.data<byte>().ToArray());
         loaded.Dispose();
