@@ -46,13 +46,24 @@ public sealed class FastRcnnDetector : IObjectDetector
         var device = Network.parameters().First().device;
         var p = Boxes.CleanProposals(proposals, w, h, Options.TestProposals);
         if (p.shape[0] == 0) return ImageDetections.Empty().Move();
-        var x = Backbone.Normalize(image).unsqueeze(0).to(device);
-        var rois = cat(new[] { zeros(p.shape[0], 1), p }, 1).to(device);
-        var (logits, deltas) = Network.forward(x, rois);
-        var probs = nn.functional.softmax(logits, 1).cpu();
         int k = Network.NumClasses;
-        var boxes = Coder.Decode(p, deltas.cpu()).view(p.shape[0], k + 1, 4).narrow(1, 1, k);
+        var (probs, boxes) = Score(Backbone.Normalize(image).unsqueeze(0).to(device), p);
+        if (Options.TestFlip)
+        {
+            var (flippedProbs, flippedBoxes) = Score(Backbone.Normalize(image).flip(2).unsqueeze(0).to(device), FastRcnnBatch.FlipBoxes(p, w));
+            probs = probs.add(flippedProbs).div(2);
+            boxes = boxes.add(FastRcnnBatch.FlipBoxes(flippedBoxes.view(-1, 4), w).view(boxes.shape)).div(2);
+        }
+        boxes = boxes.narrow(1, 1, k);
         var det = PerClassNms.Apply(boxes, probs.narrow(1, 1, k), Options.ScoreThreshold, Options.NmsIou, Options.MaxDetections, w, h);
         return det.Move();
+    }
+
+    /// <summary>One pass: class probabilities <c>[P, K+1]</c> and per-class boxes <c>[P, K+1, 4]</c> of proposals <paramref name="p"/> in image <paramref name="x"/>.</summary>
+    private (Tensor Probs, Tensor Boxes) Score(Tensor x, Tensor p)
+    {
+        var rois = cat(new[] { zeros(p.shape[0], 1), p }, 1).to(x.device);
+        var (logits, deltas) = Network.forward(x, rois);
+        return (nn.functional.softmax(logits, 1).cpu(), Coder.Decode(p, deltas.cpu()).view(p.shape[0], Network.NumClasses + 1, 4));
     }
 }
