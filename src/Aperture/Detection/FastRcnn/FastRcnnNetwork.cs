@@ -21,16 +21,15 @@ public sealed class FastRcnnNetwork : Module<Tensor, Tensor, (Tensor Logits, Ten
     /// <param name="poolSize">RoI pooling output h = w (7 in the paper).</param>
     /// <param name="hiddenSize">Width of fc6 and fc7.</param>
     /// <param name="roiAlign">Use RoI Align instead of RoI max pooling.</param>
-    /// <param name="dropout">Dropout after fc6 and fc7 while training.</param>
     /// <param name="widths">Backbone stage widths.</param>
-    public FastRcnnNetwork(int numClasses, int poolSize = 7, int hiddenSize = 256, bool roiAlign = false, int[]? widths = null, double dropout = 0) : base(nameof(FastRcnnNetwork))
+    public FastRcnnNetwork(int numClasses, int poolSize = 7, int hiddenSize = 256, bool roiAlign = false, int[]? widths = null) : base(nameof(FastRcnnNetwork))
     {
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "need at least one class");
         NumClasses = numClasses;
         PoolSize = poolSize;
         UsesRoiAlign = roiAlign;
         backbone = new Backbone(widths);
-        head = new RegionHead(backbone.OutChannels, poolSize, hiddenSize, dropout);
+        head = new RegionHead(backbone.OutChannels, poolSize, hiddenSize);
         _cls = Linear(hiddenSize, numClasses + 1);
         _bbox = Linear(hiddenSize, 4 * (numClasses + 1));
         // The paper's initialisation of the two outputs: zero-mean Gaussians with std 0.01 and 0.001.

@@ -17,9 +17,6 @@ public sealed record FastRcnnOptions : Core.IValidatable
     /// </summary>
     public bool RoiAlign { get; init; } = true;
 
-    /// <summary>Dropout probability after fc6 and fc7 while fine-tuning (the paper's VGG-16: 0.5).</summary>
-    public double Dropout { get; init; }
-
     /// <summary>
     /// Leading stages of a pre-trained body held fixed while fine-tuning (<see cref="Nn.Backbone.Freeze"/>); the paper
     /// fine-tunes VGG-16 from conv3_1 up. Ignored when the body starts from scratch.
@@ -81,7 +78,6 @@ public sealed record FastRcnnOptions : Core.IValidatable
     {
         if (PoolSize < 1 || HiddenSize < 1) throw new ArgumentException("Fast R-CNN: pool size and hidden size must be positive");
         if (FrozenStages is < 0 or > 3) throw new ArgumentException($"Fast R-CNN: frozen stages {FrozenStages} must be 0 to 3 (the body has three)");
-        if (Dropout is < 0 or >= 1) throw new ArgumentException($"Fast R-CNN: dropout {Dropout} must be in [0, 1)");
         if (BodyLearningRate is <= 0 or > 1) throw new ArgumentException($"Fast R-CNN: body learning rate {BodyLearningRate} must be a fraction in (0, 1] of the base rate (frozen_stages holds stages fixed)");
         if (ImagesPerBatch < 1 || RoisPerImage < 1) throw new ArgumentException("Fast R-CNN: images per batch and RoIs per image must be positive");
         if (ForegroundFraction is < 0 or > 1) throw new ArgumentException($"Fast R-CNN: foreground fraction {ForegroundFraction} must be in [0, 1]");

@@ -147,7 +147,7 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         options.Validate();
         if (train.Count == 0) throw new ArgumentException("no training images");
         Core.Torch.Seed(training.Seed);
-        var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign, dropout: options.Dropout);
+        var network = new FastRcnnNetwork(classNames.Count, options.PoolSize, options.HiddenSize, options.RoiAlign);
         network.to(device);
         string? origin = body?.CopyTo(network.Backbone, network.Head);
         if (body is not null) network.Backbone.Freeze(options.FrozenStages);
