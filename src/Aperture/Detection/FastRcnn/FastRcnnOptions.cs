@@ -23,12 +23,6 @@ public sealed record FastRcnnOptions : Core.IValidatable
     /// </summary>
     public int FrozenStages { get; init; }
 
-    /// <summary>
-    /// Learning rate of the conv body as a fraction of the base rate (1: the paper's single rate). Below 1 the pre-trained
-    /// body moves more slowly than the head, as in discriminative fine-tuning (Howard and Ruder, ULMFiT, 2018).
-    /// </summary>
-    public double BodyLearningRate { get; init; } = 1;
-
     /// <summary>Images per mini-batch (2).</summary>
     public int ImagesPerBatch { get; init; } = 2;
 
@@ -78,7 +72,6 @@ public sealed record FastRcnnOptions : Core.IValidatable
     {
         if (PoolSize < 1 || HiddenSize < 1) throw new ArgumentException("Fast R-CNN: pool size and hidden size must be positive");
         if (FrozenStages is < 0 or > 3) throw new ArgumentException($"Fast R-CNN: frozen stages {FrozenStages} must be 0 to 3 (the body has three)");
-        if (BodyLearningRate is <= 0 or > 1) throw new ArgumentException($"Fast R-CNN: body learning rate {BodyLearningRate} must be a fraction in (0, 1] of the base rate (frozen_stages holds stages fixed)");
         if (ImagesPerBatch < 1 || RoisPerImage < 1) throw new ArgumentException("Fast R-CNN: images per batch and RoIs per image must be positive");
         if (ForegroundFraction is < 0 or > 1) throw new ArgumentException($"Fast R-CNN: foreground fraction {ForegroundFraction} must be in [0, 1]");
         if (!(BackgroundIouLow <= BackgroundIouHigh && BackgroundIouHigh <= ForegroundIou)) throw new ArgumentException("Fast R-CNN: need background low <= background high <= foreground IoU");

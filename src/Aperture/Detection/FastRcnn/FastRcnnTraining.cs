@@ -39,13 +39,7 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         _options = options;
         _device = network.parameters().First().device;
         Modules = new Dictionary<string, nn.Module> { [Core.Checkpoint.DefaultModuleName] = network };
-        var named = network.named_parameters().ToList();
-        var body = named.Where(p => p.name.StartsWith("backbone.")).Select(p => p.parameter).ToList();
-        var rest = named.Where(p => !p.name.StartsWith("backbone.")).Select(p => p.parameter).ToList();
-        Optimizers = options.BodyLearningRate == 1
-            ? [OptimizerFactory.Create("optimizer", network.parameters(), training)]
-            : [OptimizerFactory.Create("optimizer", rest, training),
-               OptimizerFactory.Create("body", body, training with { LearningRate = training.LearningRate * options.BodyLearningRate })];
+        Optimizers = [OptimizerFactory.Create("optimizer", network.parameters(), training)];
         _validationImages = validationImages is { Count: > 0 } ? validationImages : null;
         _classNames = classNames ?? Enumerable.Range(0, network.NumClasses).Select(i => $"class {i}").ToList();
         BestBy = _validationImages is null ? new("loss", HigherIsBetter: false) : new(MapMetric, HigherIsBetter: true);
@@ -72,9 +66,10 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         var b = batch.To(_device);
         var (logits, deltas) = Network.forward(b.Images, b.Rois);
         var (total, cls, loc) = FastRcnnLoss.Compute(logits, deltas, b.Labels, b.Targets, _options.BoxLossWeight);
-        foreach (var slot in Optimizers) slot.Optimizer.zero_grad();
+        var opt = Optimizers[0].Optimizer;
+        opt.zero_grad();
         total.backward();
-        foreach (var slot in Optimizers) slot.Optimizer.step();
+        opt.step();
         var acc = logits.detach().argmax(1).eq(b.Labels).to_type(ScalarType.Float32).mean();
         return new Dictionary<string, Tensor> { ["loss"] = total.detach(), ["loss_cls"] = cls.detach(), ["loss_loc"] = loc.detach(), ["roi_accuracy"] = acc };
     }
@@ -101,7 +96,8 @@ public sealed class FastRcnnTraining : ITrainingTask<FastRcnnBatch>
         var metrics = new Dictionary<string, double> { ["loss"] = total / n, ["loss_cls"] = cls / n, ["loss_loc"] = loc / n, ["roi_accuracy"] = acc / n };
         if (_validationImages is not null)
         {
-            var score = DetectorEvaluation.Evaluate(new FastRcnnDetector(Network, _classNames, _options), _validationImages);
+            // One pass per image even with test_flip: the epochs compare the same way, at half the cost.
+            var score = DetectorEvaluation.Evaluate(new FastRcnnDetector(Network, _classNames, _options with { TestFlip = false }), _validationImages);
             score.DisposeDetections();
             metrics[MapMetric] = score.VocMap;
         }
