@@ -18,6 +18,9 @@ namespace Aperture.Detection;
 /// </summary>
 public static class ShippedBody
 {
+    /// <summary>Epochs the shipped classifier was trained (its <c>results.json</c> says the same; a test checks).</summary>
+    public const int Epochs = 20;
+
     private const string Prefix = "Aperture.Detection.Pretrained.";
     private const string CheckpointResource = Prefix + "backbone-fc.ckpt", ResultsResource = Prefix + "backbone-fc.results.json";
 

@@ -23,7 +23,7 @@ public class ShippedBodyTests
         string run = ShippedBody.WriteTo(dir.File("shipped"));
         var results = RunResults.Read<ClassificationResults>(run);
         Assert.NotNull(results);
-        Assert.Equal((BackboneFc.Id, 20, 55000L), (results!.Model, results.Epochs, results.TrainImages));
+        Assert.Equal((BackboneFc.Id, ShippedBody.Epochs, 55000L), (results!.Model, results.Epochs, results.TrainImages));
         Assert.InRange(results.TestAccuracy, 0.87, 0.88);
 
         // The shipped sample's 1,000 test items, drawn as the scenes draw them: the body and its classifier get them right
@@ -73,5 +73,24 @@ public class ShippedBodyTests
         }
         var sliding = Settings(SlidingWindowMethod.Id, "sliding");
         Assert.Equal((null, null), DetectionRun.Body(sliding, DetectionRun.Plan(sliding).Recipe, CPU));
+    }
+
+    [Fact]
+    public void AFolderHoldingABodyOfOtherEpochsIsNotReusedAsTheOneAskedFor()
+    {
+        using var dir = new TempDir();
+        var log = new StringWriter();
+        var settings = new DetectionSettings { Method = FastRcnnMethod.Id, OutputDirectory = dir.File("run"), Progress = ProgressMode.Quiet, Log = log };
+        var recipe = DetectionRun.Plan(settings).Recipe;
+        string pretrain = ShippedBody.WriteTo(Path.Combine(settings.OutputDirectory, "pretrain"));
+        // As if an earlier run had trained 3 epochs there (--pretrain-epochs 3): the default asks for the shipped body.
+        RunResults.Write(pretrain, RunResults.Read<ClassificationResults>(pretrain)! with { Epochs = 3 });
+        var (body, pretraining) = DetectionRun.Body(settings, recipe, CPU);
+        using (body) Assert.Equal((ShippedBody.Epochs, true), (pretraining!.Epochs, pretraining.Reused));
+        Assert.Contains("holds a body of 3 epochs, not the 20 asked for; replacing it", log.ToString());
+        // --pretrain-epochs 20 is what the folder now holds: reused, not trained again.
+        var (same, again) = DetectionRun.Body(settings with { PretrainEpochs = ShippedBody.Epochs }, recipe, CPU);
+        using (same) Assert.Equal((ShippedBody.Epochs, true, 0.0), (again!.Epochs, again.Reused, again.Seconds));
+        Assert.Contains($"reusing the pre-trained body in {pretrain}", log.ToString());
     }
 }
