@@ -62,7 +62,10 @@ public class DetectionRunTests
         var image = data.Test[0];
         var a = outcome.Detector.Detect(image.Image, image.Proposals);
         var b = loaded.Detect(image.Image, image.Proposals);
-        Assert.Equal(a.Scores.data<float>().ToArray(), b.Scores.data<float>().ToArray());
+        // Equal to rounding, not bit for bit: a Fast R-CNN test running in parallel may switch this process's convolutions
+        // between oneDNN and libtorch's own kernels (OneDnnCheck.NativeKernelsWhereCapped), which round differently.
+        Assert.Equal(a.Scores.shape, b.Scores.shape);
+        Assert.True(a.Scores.allclose(b.Scores, rtol: 1e-5, atol: 1e-6), "the reloaded run's scores differ from the trained detector's");
         // What 'aperture detect' does with an image file: the same detections above the threshold, drawn.
         string file = dir.File("test0.png");
         Aperture.Imaging.ImageTensor.Write(file, image.Image);

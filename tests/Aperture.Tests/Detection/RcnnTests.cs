@@ -62,7 +62,9 @@ public class RcnnTests
         var (loaded, card, _) = Detectors.Load(dir.Path, CPU);
         Assert.Equal(("detector", "rcnn", "jittered"), (card.Family, card.Method, card.Proposals));
         var d2 = loaded.Detect(scenes[0].Image, scenes[0].Proposals);
-        Assert.Equal(d.Scores.data<float>().ToArray(), d2.Scores.data<float>().ToArray());
+        // Equal to rounding (a parallel Fast R-CNN test may switch the process's convolution kernels; see DetectionRunTests).
+        Assert.Equal(d.Scores.shape, d2.Scores.shape);
+        Assert.True(d.Scores.allclose(d2.Scores, rtol: 1e-5, atol: 1e-6), "the reloaded R-CNN's scores differ");
         foreach (var s in scenes) s.Dispose();
     }
 
