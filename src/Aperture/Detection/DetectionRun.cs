@@ -179,27 +179,25 @@ public static class DetectionRun
         if (settings.PretrainEpochs == 0 || (settings.PretrainEpochs is null && !recipe.PretrainedBody)) return (null, null);
         string dir = Path.Combine(settings.OutputDirectory, "pretrain");
         int wanted = settings.PretrainEpochs ?? ShippedBody.Epochs;
-        if (File.Exists(Path.Combine(dir, "results.json")))
+        // Reused only when it is the body asked for: the shipped one by default, else N epochs.
+        bool held = File.Exists(Path.Combine(dir, "results.json"));
+        int? recorded = RunResults.Read<ClassificationResults>(dir)?.Epochs;
+        if (held && recorded != wanted)
         {
-            // Reused only when it is the body asked for: the shipped one (20 epochs) by default, else N epochs.
-            int? recorded = RunResults.Read<ClassificationResults>(dir)?.Epochs;
-            if (recorded != wanted)
+            settings.Log?.WriteLine($"[pretrain] {dir} holds a body of {recorded?.ToString() ?? "unknown"} epochs, not the {wanted} asked for; replacing it");
+            Directory.Delete(dir, recursive: true);
+        }
+        else if (held)
+        {
+            try
             {
-                settings.Log?.WriteLine($"[pretrain] {dir} holds a body of {recorded?.ToString() ?? "unknown"} epochs, not the {wanted} asked for; replacing it");
-                Directory.Delete(dir, recursive: true);
+                var cached = BackboneWeights.FromClassifier(dir);
+                settings.Log?.WriteLine($"[pretrain] reusing the pre-trained body in {dir}");
+                return (cached, Describe(cached, dir, 0, reused: true));
             }
-            else
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
             {
-                try
-                {
-                    var cached = BackboneWeights.FromClassifier(dir);
-                    settings.Log?.WriteLine($"[pretrain] reusing the pre-trained body in {dir}");
-                    return (cached, Describe(cached, dir, 0, reused: true));
-                }
-                catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
-                {
-                    settings.Log?.WriteLine($"[pretrain] {dir} holds no usable body ({e.Message}); writing it again");
-                }
+                settings.Log?.WriteLine($"[pretrain] {dir} holds no usable body ({e.Message}); writing it again");
             }
         }
         if (settings.PretrainEpochs is not int epochs)

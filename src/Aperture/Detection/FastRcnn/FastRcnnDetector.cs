@@ -47,10 +47,11 @@ public sealed class FastRcnnDetector : IObjectDetector
         var p = Boxes.CleanProposals(proposals, w, h, Options.TestProposals);
         if (p.shape[0] == 0) return ImageDetections.Empty().Move();
         int k = Network.NumClasses;
-        var (probs, boxes) = Score(Backbone.Normalize(image).unsqueeze(0).to(device), p);
+        var x = Backbone.Normalize(image).unsqueeze(0).to(device);
+        var (probs, boxes) = Score(x, p);
         if (Options.TestFlip)
         {
-            var (flippedProbs, flippedBoxes) = Score(Backbone.Normalize(image).flip(2).unsqueeze(0).to(device), FastRcnnBatch.FlipBoxes(p, w));
+            var (flippedProbs, flippedBoxes) = Score(x.flip(3), FastRcnnBatch.FlipBoxes(p, w));
             probs = probs.add(flippedProbs).div(2);
             boxes = boxes.add(FastRcnnBatch.FlipBoxes(flippedBoxes.view(-1, 4), w).view(boxes.shape)).div(2);
         }
