@@ -47,8 +47,11 @@ public sealed record ClassificationSettings
     /// <summary>Train on at most this many images (0: all).</summary>
     public int Limit { get; init; }
 
-    /// <summary>Training images held out for validation (at most a tenth of them).</summary>
-    public int Validation { get; init; } = 5000;
+    /// <summary>
+    /// Training images held out for validation (at most a tenth of them). At the default and seed
+    /// <see cref="Data.Scenes.ScenesWriter.HeldOutSeed"/> they are the items the generator's validation scenes are made of.
+    /// </summary>
+    public int Validation { get; init; } = Data.Scenes.ScenesWriter.HeldOutItems;
 
     /// <summary>How training shows progress.</summary>
     public ProgressMode Progress { get; init; } = ProgressMode.Auto;

@@ -27,8 +27,20 @@ public sealed record SceneSetSummary(string Root, IReadOnlyDictionary<string, in
 public static class ScenesWriter
 {
     /// <summary>
+    /// How many training items the validation scenes draw from when test items are given: at most this many (and at most
+    /// a tenth), held out by <see cref="LabeledImages.Split"/> at <see cref="HeldOutSeed"/> — the same images
+    /// <c>aperture train classify</c> holds out for validation at its defaults, so a body pre-trained that way (the
+    /// shipped one was) never trained on an item of a validation scene.
+    /// </summary>
+    public const int HeldOutItems = 5000;
+
+    /// <summary>The seed of the validation items' hold-out, whatever the scenes' seed (that of the shipped body's run).</summary>
+    public const long HeldOutSeed = 0;
+
+    /// <summary>
     /// The scene folder a training verb works on: writes <paramref name="count"/> generated scenes (VOC + COCO + masks,
-    /// 80/10/10 train/val/test; test scenes made only of Fashion-MNIST test items) into <paramref name="dir"/>, or reuses
+    /// 80/10/10 train/val/test; test scenes made only of Fashion-MNIST test items, validation scenes of the training items
+    /// held out by <see cref="HeldOutItems"/>, training scenes of the rest) into <paramref name="dir"/>, or reuses
     /// those already there. Shared by detection and segmentation.
     /// </summary>
     /// <param name="dir">Dataset folder.</param>
@@ -66,26 +78,37 @@ public static class ScenesWriter
     /// <param name="splits">Train/val/test fractions (0.8/0.1/0.1 when null).</param>
     /// <param name="progress">Told the number of scenes written so far, from worker threads.</param>
     /// <param name="testItems">Items for the scenes of the <c>test</c> split (e.g. Fashion-MNIST's test images), so that no
-    /// item seen in training appears in a test scene; when null, every split draws from <paramref name="items"/>.</param>
+    /// item seen in training appears in a test scene. When given, the <c>val</c> split draws from the
+    /// <see cref="HeldOutItems"/> of <paramref name="items"/> and the <c>train</c> split from the others, so that neither a
+    /// pre-trained body nor the training scenes hold a validation scene's item and validation ranks epochs and settings as
+    /// test would (with validation on training items it favoured whatever kept the body's memory of them). When null,
+    /// every split draws from <paramref name="items"/>.</param>
     public static SceneSetSummary Write(string outDir, LabeledImages items, int count, long seed,
         SceneOptions? options = null, SceneSplits? splits = null, IProgress<int>? progress = null, LabeledImages? testItems = null)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "the number of scenes must be at least 1");
         splits ??= new SceneSplits();
-        var generator = new SceneGenerator(items, seed, options);
-        var parts = splits.Assign(count);
-        var testGenerator = testItems is null ? generator : new SceneGenerator(testItems, seed, options);
-        if (!testGenerator.ClassNames.SequenceEqual(generator.ClassNames))
+        if (testItems is not null && !testItems.ClassNames.SequenceEqual(items.ClassNames))
             throw new ArgumentException("the test items must have the same class names as the training items", nameof(testItems));
-        var test = parts.FirstOrDefault(p => p.Name == "test");
-        bool IsTest(int i) => test.Name is not null && i >= test.Start && i < test.Start + test.Count;
+        long heldOut = testItems is null ? 0 : Math.Min(HeldOutItems, items.Count / 10);
+        var (trainItems, validationItems) = heldOut > 0 ? items.Split(heldOut, HeldOutSeed) : (items, items);
+        SceneGenerator generator = new(trainItems, seed, options), validationGenerator = heldOut > 0 ? new(validationItems, seed, options) : generator,
+            testGenerator = testItems is null ? generator : new(testItems, seed, options);
+        if (heldOut > 0)
+        {
+            trainItems.Dispose();   // the generators hold copies of the pixels
+            validationItems.Dispose();
+        }
+        var parts = splits.Assign(count);
+        string SplitOf(int i) => parts.First(p => i >= p.Start && i < p.Start + p.Count).Name;
+        SceneGenerator GeneratorOf(int i) => SplitOf(i) switch { "test" => testGenerator, "val" => validationGenerator, _ => generator };
         Aperture.Core.OutputFolder.Create(outDir);
 
         var annotations = new ImageAnnotation[count];
         int done = 0;
         Parallel.For(0, count, i =>
         {
-            var scene = (IsTest(i) ? testGenerator : generator).Generate(i);
+            var scene = GeneratorOf(i).Generate(i);
             string id = SceneId(i);
             var ann = new ImageAnnotation(id, id + ".png", scene.Width, scene.Height, scene.Objects);
             using (var image = scene.ImageTensor())
@@ -115,13 +138,16 @@ public static class ScenesWriter
             seed,
             count,
             items = new { source = items.Source, count = items.Count, classes = generator.ClassNames },
+            validation_items = heldOut > 0 ? new { held_out = heldOut, seed = HeldOutSeed } : null,
             test_items = testItems is null ? null : new { source = testItems.Source, count = testItems.Count },
             options = o,
             splits = parts.Select(p => new { name = p.Name, first = p.Start, count = p.Count }),
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "scenes.json"),
             JsonSerializer.Serialize(info, new JsonSerializerOptions { WriteIndented = true }));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "README.md"), Readme(count, seed, o, parts, items.Source));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "README.md"), Readme(count, seed, o, parts, testItems is null
+            ? $"the items in {items.Source}"
+            : $"{items.Count - heldOut} of the items in {items.Source} (training scenes), the {heldOut} others, held out at seed {HeldOutSeed} (validation scenes), and the items in {testItems.Source} (test scenes)"));
 
         return new SceneSetSummary(outDir, parts.ToDictionary(p => p.Name, p => p.Count),
             annotations.Sum(a => a.Objects.Count), generator.ClassNames);
@@ -130,10 +156,10 @@ public static class ScenesWriter
     /// <summary>The id (file name stem) of scene <paramref name="index"/>: <c>scene_000042</c>.</summary>
     public static string SceneId(int index) => $"scene_{index:D6}";
 
-    private static string Readme(int count, long seed, SceneOptions o, IReadOnlyList<(string Name, int Start, int Count)> parts, string source) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
+    private static string Readme(int count, long seed, SceneOptions o, IReadOnlyList<(string Name, int Start, int Count)> parts, string itemsUsed) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
         # Aperture scenes
 
-        {count} scenes of {o.Width}x{o.Height} pixels, seed {seed}, made by Aperture's scene generator from the items in {source}.
+        {count} scenes of {o.Width}x{o.Height} pixels, seed {seed}, made by Aperture's scene generator from {itemsUsed}.
         Each scene holds {o.MinItems}–{o.MaxItems} items scaled {o.MinScale}x–{o.MaxScale}x, tinted and placed on a cluttered background;
         an item hides at most {o.MaxOcclusion * 100:0}% of an earlier item's visible area and every listed object keeps at least
         {o.MinVisiblePixels} visible pixels. Splits: {string.Join(", ", parts.Select(p => $"{p.Name} {p.Count}"))}.

@@ -1,4 +1,6 @@
+using Aperture.Data;
 using Aperture.Data.Scenes;
+using TorchSharp;
 
 namespace Aperture.Tests.Data.Scenes;
 
@@ -41,6 +43,40 @@ public class ScenesWriterTests : IDisposable
         Assert.Contains("\"seed\": 4", json);
         Assert.Contains("\"MaxItems\": 3", json);
         Assert.Equal("scene_000005\nscene_000006\nscene_000007\nscene_000008\nscene_000009\n", System.Text.Encoding.UTF8.GetString(fa["ImageSets/Main/val.txt"]));
+    }
+
+    [Fact]
+    public void WithTestItemsValidationScenesHoldOnlyHeldOutItemsAndTrainingScenesOnlyTheOthers()
+    {
+        // Label every item by the pool it must go to: held-out items class 1, the rest class 2, test items class 3.
+        using var sample = FashionMnistSample.Load();
+        var (_, probe) = sample.Split(sample.Count / 10, ScenesWriter.HeldOutSeed);
+        using var heldOut = probe;
+        using var labels = torch.full(sample.Count, 2L, torch.int64);
+        using (var where = IndicesOf(sample, heldOut)) labels.index_fill_(0, where, 1L);
+        using var items = sample with { Labels = labels };
+        using var testLabels = torch.full(sample.Count, 3L, torch.int64);
+        using var testItems = sample with { Labels = testLabels };
+
+        var summary = ScenesWriter.Write(_dir, items, 30, 7, new SceneOptions { MaxItems = 3 }, new SceneSplits(1, 1, 1), testItems: testItems);
+
+        foreach (var (split, label) in new[] { ("train", 2), ("val", 1), ("test", 3) })
+        {
+            var classes = Aperture.Data.Formats.DetectionDataset.Load(_dir, split).Samples
+                .SelectMany(s => s.Annotation.Objects).Select(o => o.ClassId).Distinct().ToList();
+            Assert.Equal([label], classes);
+        }
+        Assert.Equal(30, summary.Splits.Values.Sum());
+        Assert.Contains("\"held_out\": 50", File.ReadAllText(Path.Combine(_dir, "scenes.json")));
+    }
+
+    /// <summary>Where each of <paramref name="subset"/>'s images sits in <paramref name="all"/> (images are distinct).</summary>
+    private static torch.Tensor IndicesOf(LabeledImages all, LabeledImages subset)
+    {
+        using var flatAll = all.Images.flatten(1).to_type(torch.int64);
+        using var flatSub = subset.Images.flatten(1).to_type(torch.int64);
+        using var distance = torch.cdist(flatSub.to_type(torch.float32), flatAll.to_type(torch.float32));
+        return distance.argmin(1);
     }
 
     [Fact]
