@@ -18,10 +18,12 @@ public sealed record FastRcnnOptions : Core.IValidatable
     public bool RoiAlign { get; init; } = true;
 
     /// <summary>
-    /// Leading stages of a pre-trained body held fixed while fine-tuning (<see cref="Nn.Backbone.Freeze"/>); the paper
-    /// fine-tunes VGG-16 from conv3_1 up. Ignored when the body starts from scratch.
+    /// Leading stages of a pre-trained body held fixed while fine-tuning (<see cref="Nn.Backbone.Freeze"/>): 2, conv1 and
+    /// conv2, as the paper fine-tunes VGG-16 from conv3_1 up (section 4.5, "which layers to fine-tune?"). With the shipped
+    /// body on the default scenes it scored as fine-tuning every layer did (test VOC mAP@0.5 0.777 against 0.778) and
+    /// trained an epoch in 85 s against 115 (README, Detection). Ignored when the body starts from scratch.
     /// </summary>
-    public int FrozenStages { get; init; }
+    public int FrozenStages { get; init; } = 2;
 
     /// <summary>Images per mini-batch (2).</summary>
     public int ImagesPerBatch { get; init; } = 2;
