@@ -91,14 +91,15 @@ public static class ScenesWriter
         if (testItems is not null && !testItems.ClassNames.SequenceEqual(items.ClassNames))
             throw new ArgumentException("the test items must have the same class names as the training items", nameof(testItems));
         long heldOut = testItems is null ? 0 : Math.Min(HeldOutItems, items.Count / 10);
-        var (trainItems, validationItems) = heldOut > 0 ? items.Split(heldOut, HeldOutSeed) : (items, items);
-        SceneGenerator generator = new(trainItems, seed, options), validationGenerator = heldOut > 0 ? new(validationItems, seed, options) : generator,
-            testGenerator = testItems is null ? generator : new(testItems, seed, options);
-        if (heldOut > 0)
+        SceneGenerator generator, validationGenerator;
+        if (heldOut == 0) generator = validationGenerator = new(items, seed, options);
+        else
         {
-            trainItems.Dispose();   // the generators hold copies of the pixels
-            validationItems.Dispose();
+            var (rest, held) = items.Split(heldOut, HeldOutSeed);
+            using (rest) using (held)   // the generators copy the pixels
+                (generator, validationGenerator) = (new(rest, seed, options), new(held, seed, options));
         }
+        var testGenerator = testItems is null ? generator : new SceneGenerator(testItems, seed, options);
         var parts = splits.Assign(count);
         string SplitOf(int i) => parts.First(p => i >= p.Start && i < p.Start + p.Count).Name;
         SceneGenerator GeneratorOf(int i) => SplitOf(i) switch { "test" => testGenerator, "val" => validationGenerator, _ => generator };
