@@ -54,9 +54,9 @@ public class ScenesWriterTests : IDisposable
         using var heldOut = probe;
         using var labels = torch.full(sample.Count, 2L, torch.int64);
         using (var where = IndicesOf(sample, heldOut)) labels.index_fill_(0, where, 1L);
-        using var items = sample with { Labels = labels };
         using var testLabels = torch.full(sample.Count, 3L, torch.int64);
-        using var testItems = sample with { Labels = testLabels };
+        var items = sample with { Labels = labels };   // share the sample's pixels: not disposed twice
+        var testItems = sample with { Labels = testLabels };
 
         var summary = ScenesWriter.Write(_dir, items, 30, 7, new SceneOptions { MaxItems = 3 }, new SceneSplits(1, 1, 1), testItems: testItems);
 
@@ -73,10 +73,9 @@ public class ScenesWriterTests : IDisposable
     /// <summary>Where each of <paramref name="subset"/>'s images sits in <paramref name="all"/> (images are distinct).</summary>
     private static torch.Tensor IndicesOf(LabeledImages all, LabeledImages subset)
     {
-        using var flatAll = all.Images.flatten(1).to_type(torch.int64);
-        using var flatSub = subset.Images.flatten(1).to_type(torch.int64);
-        using var distance = torch.cdist(flatSub.to_type(torch.float32), flatAll.to_type(torch.float32));
-        return distance.argmin(1);
+        using var scope = torch.NewDisposeScope();
+        var distance = torch.cdist(subset.Images.flatten(1).to_type(torch.float32), all.Images.flatten(1).to_type(torch.float32));
+        return distance.argmin(1).MoveToOuterDisposeScope();
     }
 
     [Fact]
