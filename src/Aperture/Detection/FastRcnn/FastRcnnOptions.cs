@@ -50,12 +50,15 @@ public sealed record FastRcnnOptions : Core.IValidatable
     public bool HorizontalFlip { get; init; } = true;
 
     /// <summary>
-    /// Test-time augmentation: also run the horizontally mirrored image and average the two passes' class probabilities
-    /// and (mirrored back) boxes for every proposal. Not in the paper; it doubles the detector's time per image. (Detectron2's
-    /// flip TTA instead pools the two passes' detections before NMS; with the proposals shared, averaging each one's outputs
-    /// is the direct form.)
+    /// Test-time augmentation, on by default: also run the horizontally mirrored image and average the two passes' class
+    /// probabilities and (mirrored back) boxes for every proposal. A deliberate difference from the paper, which tests one
+    /// pass: on every detector measured it added 0.010–0.018 test VOC mAP@0.5 and about 0.02 COCO mAP (paired, same
+    /// weights), the one change that did, for twice the detector's time per image (README, Detection); false gives the
+    /// paper's single pass. Training's per-epoch validation always scores one pass. (Detectron2's flip TTA, off there by
+    /// default, instead pools the two passes' detections before NMS; with the proposals shared, averaging each one's
+    /// outputs is the direct form.)
     /// </summary>
-    public bool TestFlip { get; init; }
+    public bool TestFlip { get; init; } = true;
 
     /// <summary>Most proposals scored per test image.</summary>
     public int TestProposals { get; init; } = 2000;
