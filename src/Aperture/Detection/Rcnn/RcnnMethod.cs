@@ -29,7 +29,7 @@ public sealed class RcnnMethod : IDetectorMethod
         RunBudget.Quick => new(1, OptimizerKind.Adam, 1e-3,
             new RcnnOptions { RegionsPerImage = 16, SvmImages = 60, SvmProposalsPerImage = 24, TestProposals = 300 }),
         RunBudget.Report => new(3, OptimizerKind.Adam, 1e-3, new RcnnOptions { SvmImages = 200 }),
-        _ => new(4, OptimizerKind.Adam, 1e-3, new RcnnOptions(), ScheduleKind.Cosine, PretrainedBody: true),
+        _ => new(8, OptimizerKind.Adam, 1e-3, new RcnnOptions(), ScheduleKind.Cosine, PretrainedBody: true),
     };
 
     /// <inheritdoc/>
