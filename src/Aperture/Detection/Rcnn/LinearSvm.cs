@@ -1,10 +1,17 @@
 namespace Aperture.Detection.Rcnn;
 
-/// <summary>Settings of the R-CNN SVMs (defaults from the authors' code: C = 0.001, positive loss weight 2, bias multiplier 10).</summary>
+/// <summary>
+/// Settings of the R-CNN SVMs (from the authors' code: positive loss weight 2, bias multiplier 10; C differs, see
+/// <see cref="C"/>).
+/// </summary>
 public sealed record SvmOptions
 {
-    /// <summary>Hinge-loss weight C of the objective ½‖w‖² + C Σ max(0, 1 − y f(x)).</summary>
-    public double C { get; init; } = 0.001;
+    /// <summary>
+    /// Hinge-loss weight C of the objective ½‖w‖² + C Σ max(0, 1 − y f(x)): 0.01, where the authors used 0.001 for
+    /// 4,096-wide fc7 features. Ours are 256 wide (both scaled to mean norm 20); on the validation scenes of one trained
+    /// run, C = 0.001, 0.003, 0.01, 0.03, 0.1, 1 scored VOC mAP@0.5 0.707, 0.709, 0.720, 0.713, 0.716, 0.707.
+    /// </summary>
+    public double C { get; init; } = 0.01;
 
     /// <summary>Extra weight of the positives' hinge loss.</summary>
     public double PositiveWeight { get; init; } = 2;
