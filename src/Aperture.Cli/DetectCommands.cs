@@ -41,7 +41,7 @@ internal static class DetectCommands
         var maxProposals = new Option<int>("--max-proposals") { Description = "Most proposals per image", DefaultValueFactory = _ => 2000 };
         var limitTrain = new Option<int>("--limit-train") { Description = "Use at most this many training images (0: all)", DefaultValueFactory = _ => 0 };
         var limitTest = new Option<int>("--limit-test") { Description = "Evaluate on at most this many test images (0: all)", DefaultValueFactory = _ => 0 };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out" };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the last checkpoint in --out, with its model card's options and --set's changes on top" };
         var init = new Option<string?>("--init")
         {
             Description = "Where the conv body starts: the run folder (or checkpoint) of 'aperture train classify --model backbone-fc', or 'scratch' "

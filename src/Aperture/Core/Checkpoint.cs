@@ -101,9 +101,22 @@ public static class Checkpoint
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is damaged.</exception>
-    public static void AddModules(string path, IReadOnlyDictionary<string, nn.Module> modules)
+    public static void AddModules(string path, IReadOnlyDictionary<string, nn.Module> modules) => Rewrite(path, modules, null);
+
+    /// <summary>
+    /// Sets (or, with null, removes) one metadata entry of an existing checkpoint, keeping everything else it holds,
+    /// atomically. For a resumed run whose options changed: its card must say what the model now runs with.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged.</exception>
+    public static void SetMetadata(string path, string key, JsonNode? value) =>
+        Rewrite(path, new Dictionary<string, nn.Module>(), m => { if (value is null) m.Remove(key); else m[key] = value.DeepClone(); });
+
+    private static void Rewrite(string path, IReadOnlyDictionary<string, nn.Module> modules, Action<JsonObject>? editMetadata)
     {
         var parsed = Parse(path);
+        var metadata = parsed.Info.Metadata.DeepClone().AsObject();
+        editMetadata?.Invoke(metadata);
         var kept = parsed.Sections.Where(s => !(s.Kind == ModuleKind && modules.ContainsKey(s.Name))).ToList();
         var moduleNames = kept.Where(s => s.Kind == ModuleKind).Select(s => s.Name).Concat(modules.Keys);
         var header = new JsonObject
@@ -114,7 +127,7 @@ public static class Checkpoint
             ["created"] = DateTime.UtcNow.ToString("O"),
             ["modules"] = new JsonArray(moduleNames.Select(k => (JsonNode)JsonValue.Create(k)!).ToArray()),
             ["optimizers"] = new JsonArray(kept.Where(s => s.Kind == OptimizerKind).Select(s => (JsonNode)JsonValue.Create(s.Name)!).ToArray()),
-            ["metadata"] = parsed.Info.Metadata.DeepClone(),
+            ["metadata"] = metadata,
         };
         using var payload = new MemoryStream();
         using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))

@@ -95,6 +95,13 @@ public sealed record ModelCard
             throw new InvalidDataException($"{path}: the model card gives {bad}; the checkpoint's header was edited or damaged — use the original file or train again");
     }
 
+    /// <summary>The settings that differ between two cards' <see cref="Settings"/>, each as <c>name old -> new</c>.</summary>
+    public static IReadOnlyList<string> SettingChanges(JsonObject? before, JsonObject? after) =>
+        (before ?? new JsonObject()).Select(kv => kv.Key).Union((after ?? new JsonObject()).Select(kv => kv.Key))
+            .Where(key => !JsonNode.DeepEquals(before?[key], after?[key]))
+            .Select(key => $"{key} {before?[key]?.ToJsonString() ?? "none"} -> {after?[key]?.ToJsonString() ?? "none"}")
+            .ToList();
+
     /// <summary>The card as JSON, for checkpoint metadata and results files.</summary>
     public JsonObject ToJson() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
 

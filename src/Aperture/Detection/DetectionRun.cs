@@ -59,7 +59,9 @@ public sealed record DetectionSettings
     /// <summary>Early-stopping patience in epochs, or null for the recipe's (0: never).</summary>
     public int? Patience { get; init; }
 
-    /// <summary>Continue from the run folder's last checkpoint.</summary>
+    /// <summary>Continue from the run folder's last checkpoint, with the options in its card and <see cref="Set"/>'s
+    /// changes on top (<see cref="ResumedOptions"/>): e.g. a finished R-CNN run resumed with <c>--set svm={"c":0.01}</c>
+    /// trains only its SVMs again, and its card then says C 0.01.</summary>
     public bool Resume { get; init; }
 
     /// <summary>How training shows progress.</summary>
@@ -141,7 +143,11 @@ public static class DetectionRun
     public static (IDetectorMethod Method, DetectorRecipe Recipe, TrainingOptions Training) Plan(DetectionSettings settings)
     {
         var method = Detectors.Find(settings.Method);
-        var recipe = method.Recipe(settings.Budget).With(settings.Set);
+        var recipe = method.Recipe(settings.Budget);
+        // A resumed run continues with its card's options (widths, warp, SVM settings), --set's changes on top.
+        if (ResumedOptions.From(settings.OutputDirectory, settings.Resume, ModelFamily.Detector, method.Name, recipe.Options.GetType(), "--method") is { } saved)
+            recipe = recipe with { Options = saved };
+        recipe = recipe.With(settings.Set);
         var training = new TrainingOptions
         {
             Epochs = settings.Epochs ?? recipe.Epochs, Optimizer = settings.Optimizer ?? recipe.Optimizer, LearningRate = settings.LearningRate ?? recipe.LearningRate,

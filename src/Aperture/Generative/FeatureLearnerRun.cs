@@ -25,9 +25,9 @@ public sealed record FeatureLearnerSettings : GenerativeRunSettings
     public (FeatureLearner Method, IValidatable Options, TrainingOptions Training) Plan()
     {
         var method = FeatureLearners.Find(Model);
-        var options = (IValidatable)OptionAssignments.Apply(method.DefaultOptions, Set);
-        if (ResumedOptions.From(OutputDirectory, Resume, Set.Count > 0, ModelFamily.Encoder, method.Name, method.OptionsType) is IValidatable saved)
-            options = saved;
+        // A resumed run continues with its card's options, --set's changes on top.
+        var start = ResumedOptions.From(OutputDirectory, Resume, ModelFamily.Encoder, method.Name, method.OptionsType) ?? method.DefaultOptions;
+        var options = (IValidatable)OptionAssignments.Apply(start, Set);
         if (Limit < 0 || Validation < 1 || TestImages < 1)
             throw new ArgumentException($"--limit must be >= 0, --validation and --test-images >= 1 (got {Limit}, {Validation}, {TestImages})");
         var (lr, beta1) = options switch

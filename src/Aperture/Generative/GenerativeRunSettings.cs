@@ -25,7 +25,7 @@ public abstract record GenerativeRunSettings
     public IReadOnlyList<string> Set { get; init; } = [];
 
     /// <summary>Continue from the run folder's last checkpoint (every network and optimizer), with the options stored
-    /// in it when <see cref="Set"/> is empty (<see cref="ResumedOptions"/>).</summary>
+    /// in it and <see cref="Set"/>'s changes on top (<see cref="ResumedOptions"/>).</summary>
     public bool Resume { get; init; }
 
     /// <summary>Train on at most this many images (0: all).</summary>

@@ -77,6 +77,7 @@ public sealed class Trainer<TBatch>
         var log = new MetricsLog(_options.OutputDirectory, _options.TensorBoard);
         log.Write(state.History);
         using var progress = _options.Sink is { } sink ? ProgressReporter.From(sink.Log) : ProgressReporter.Create(_options.Progress, _options.Log);
+        if (_options.Resume) CarryCard(progress);
         return Loop(state, trainBatches, validationBatches, stepsPerEpoch, log, progress);
     }
 
@@ -266,6 +267,23 @@ public sealed class Trainer<TBatch>
 
     private static void CopyAtomically(string from, string to) =>
         AtomicFile.Write(to, s => { using var src = File.OpenRead(from); src.CopyTo(s); });
+
+    /// <summary>
+    /// A resumed run whose options changed (<c>--set</c>) writes its card into its checkpoints now, not at its next epoch:
+    /// a run with no epoch left still runs its later stages (R-CNN's SVMs) and is tested with these options, and a model
+    /// loaded from the folder must be rebuilt with them.
+    /// </summary>
+    private void CarryCard(IProgressSink progress)
+    {
+        if (_options.Card is not { } card) return;
+        var now = card.ToJson();
+        var before = ModelCard.Find(Checkpoint.ReadInfo(LastCheckpointPath));
+        if (JsonNode.DeepEquals(before?.ToJson(), now)) return;
+        foreach (string file in new[] { LastCheckpointPath, BestCheckpointPath }.Where(File.Exists))
+            Checkpoint.SetMetadata(file, ModelCard.MetadataKey, now);
+        var changed = ModelCard.SettingChanges(before?.Settings, card.Settings);
+        progress.Message($"resumed with changed options ({(changed.Count > 0 ? string.Join(", ", changed) : "the card's fields")}); the checkpoints' cards now say so");
+    }
 
     private RunState Restore()
     {

@@ -4,6 +4,7 @@ using Aperture.Core;
 using Aperture.Data;
 using Aperture.Data.Scenes;
 using Aperture.Detection;
+using Aperture.Detection.Rcnn;
 using Aperture.Tests.Data;
 using Aperture.Training;
 using static TorchSharp.torch;
@@ -77,6 +78,54 @@ public class DetectionRunTests
         var e = Assert.Throws<InvalidDataException>(() => ClassifierSpec.Load(run));
         Assert.Contains("aperture detect", e.Message);
         outcome.Score.DisposeDetections();
+    }
+
+    /// <summary>
+    /// <c>--resume</c> continues with the options in the run's card, <c>--set</c>'s changes on top: a finished R-CNN run
+    /// resumed with a new SVM C trains no epoch but its SVMs again, and its card (what <c>detect</c> rebuilds the model
+    /// from) says the new C and threshold; resumed without <c>--set</c>, it keeps them, and its narrower head.
+    /// </summary>
+    [Fact]
+    public void AResumedRunKeepsItsCardsOptionsWithSetsChangesOnTop()
+    {
+        set_num_threads(2);
+        using var dir = new TempDir();
+        using var data = DetectionData.Load(SmallScenes(dir), limitValidation: 6);
+        data.AttachProposals(new SelectiveSearchProposals(SelectiveSearchMode.Single, 100, 1), dir.File("proposals"), null);
+        string run = dir.File("run");
+        DetectionResults Run(bool resume, params string[] set)
+        {
+            var outcome = DetectionRun.Execute(new DetectionSettings
+            {
+                Method = "rcnn", OutputDirectory = run, Seed = 1, Budget = RunBudget.Quick, Epochs = 1, Set = set, Resume = resume,
+                Progress = ProgressMode.Quiet, TensorBoard = false, Examples = 1,
+            }, data, CPU);
+            outcome.Score.DisposeDetections();
+            return outcome.Results;
+        }
+        Tensor Svms(string checkpoint) => Checkpoint.ReadModuleState(checkpoint, RcnnTraining.LinearModule)["svm_weight"];
+        (int Hidden, double C, double Threshold) Card(string checkpoint)
+        {
+            var o = ModelCard.Read(checkpoint).SettingsAs<RcnnOptions>();
+            return (o.HiddenSize, o.Svm.C, o.ScoreThreshold);
+        }
+
+        var first = Run(false, "hidden_size=32");
+        using var before = Svms(first.Checkpoint);
+        Assert.Equal((32, new RcnnOptions().Svm.C, new RcnnOptions().ScoreThreshold), Card(first.Checkpoint));
+
+        var changed = Run(true, """svm={"c":0.5}""", "score_threshold=-1.5");
+        Assert.Equal(first.Checkpoint, changed.Checkpoint);
+        Assert.Equal((32, 0.5, -1.5), Card(changed.Checkpoint));
+        Assert.Equal((32, 0.5, -1.5), Card(Path.Combine(run, "checkpoints", "last.ckpt")));
+        using var after = Svms(changed.Checkpoint);
+        Assert.False(after.allclose(before), "the resumed run's SVMs were not trained again with the new C");
+        Assert.Equal(1, Checkpoint.ReadInfo(changed.Checkpoint).Epoch);
+
+        var again = Run(true);
+        Assert.Equal((32, 0.5, -1.5), Card(again.Checkpoint));
+        using var same = Svms(again.Checkpoint);
+        Assert.True(same.allclose(after), "resumed without --set, the SVMs were trained with other options");
     }
 
     [Fact]

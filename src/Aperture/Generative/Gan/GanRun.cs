@@ -81,10 +81,11 @@ public static class GanRun
     {
         var (options, training) = settings.Plan();
         var method = Gans.Find(settings.Model);
-        // A resumed run continues with the options it was started with (batch size, stabilisers), not today's defaults.
-        if (ResumedOptions.From(settings.OutputDirectory, settings.Resume, settings.Set.Count > 0, ModelFamily.Gan, method.Name, typeof(GanOptions)) is GanOptions saved)
+        // A resumed run continues with the options it was started with (batch size, stabilisers), not today's defaults;
+        // --set's changes apply on top.
+        if (ResumedOptions.From(settings.OutputDirectory, settings.Resume, ModelFamily.Gan, method.Name, typeof(GanOptions)) is GanOptions saved)
         {
-            options = saved;
+            options = GanSettings.Apply(saved, settings.Set);
             training = training with { LearningRate = options.LearningRate, Beta1 = options.Beta1 };
         }
         var shape = train.Images.shape;
