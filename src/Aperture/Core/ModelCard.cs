@@ -95,12 +95,19 @@ public sealed record ModelCard
             throw new InvalidDataException($"{path}: the model card gives {bad}; the checkpoint's header was edited or damaged — use the original file or train again");
     }
 
-    /// <summary>The settings that differ between two cards' <see cref="Settings"/>, each as <c>name old -> new</c>.</summary>
-    public static IReadOnlyList<string> SettingChanges(JsonObject? before, JsonObject? after) =>
-        (before ?? new JsonObject()).Select(kv => kv.Key).Union((after ?? new JsonObject()).Select(kv => kv.Key))
-            .Where(key => !JsonNode.DeepEquals(before?[key], after?[key]))
-            .Select(key => $"{key} {before?[key]?.ToJsonString() ?? "none"} -> {after?[key]?.ToJsonString() ?? "none"}")
-            .ToList();
+    /// <summary>What differs between two cards, each as <c>name old -> new</c>: a setting by its name, another field
+    /// (e.g. <c>backbone_weights</c> of a copied run folder) by its own.</summary>
+    public static IReadOnlyList<string> Changes(ModelCard? before, ModelCard after)
+    {
+        static IEnumerable<string> Diff(JsonObject? a, JsonObject? b, Func<string, JsonNode?, JsonNode?, IEnumerable<string>> nested) =>
+            (a ?? new JsonObject()).Select(kv => kv.Key).Union((b ?? new JsonObject()).Select(kv => kv.Key))
+                .Where(key => !JsonNode.DeepEquals(a?[key], b?[key]))
+                .SelectMany(key => nested(key, a?[key], b?[key]));
+        static string Line(string key, JsonNode? a, JsonNode? b) => $"{key} {a?.ToJsonString() ?? "none"} -> {b?.ToJsonString() ?? "none"}";
+        return Diff(before?.ToJson(), after.ToJson(), (key, a, b) => key == "settings" && a is JsonObject sa && b is JsonObject sb
+            ? Diff(sa, sb, (k, x, y) => [Line(k, x, y)])
+            : [Line(key, a, b)]).ToList();
+    }
 
     /// <summary>The card as JSON, for checkpoint metadata and results files.</summary>
     public JsonObject ToJson() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();

@@ -281,8 +281,7 @@ public sealed class Trainer<TBatch>
         if (JsonNode.DeepEquals(before?.ToJson(), now)) return;
         foreach (string file in new[] { LastCheckpointPath, BestCheckpointPath }.Where(File.Exists))
             Checkpoint.SetMetadata(file, ModelCard.MetadataKey, now);
-        var changed = ModelCard.SettingChanges(before?.Settings, card.Settings);
-        progress.Message($"resumed with changed options ({(changed.Count > 0 ? string.Join(", ", changed) : "the card's fields")}); the checkpoints' cards now say so");
+        progress.Message($"resumed with a changed model card ({string.Join(", ", ModelCard.Changes(before, card))}); the checkpoints' cards now say so");
     }
 
     private RunState Restore()

@@ -32,6 +32,16 @@ public class ModelCardTests
     }
 
     [Fact]
+    public void ChangesNameEachSettingAndFieldThatDiffers()
+    {
+        var a = Detectors.Card("fast-rcnn", ["a", "b"], [8, 16, 32], new FastRcnnOptions(), "ss-fast-100", "body in x");
+        var b = Detectors.Card("fast-rcnn", ["a", "b"], [8, 16, 32], new FastRcnnOptions { NmsIou = 0.4 }, "ss-fast-100", "body in y");
+        Assert.Equal(["backbone_weights \"body in x\" -> \"body in y\"", "nms_iou 0.3 -> 0.4"], ModelCard.Changes(a, b));
+        Assert.Empty(ModelCard.Changes(a, a));
+        Assert.Contains("family none -> \"detector\"", ModelCard.Changes(null, a));
+    }
+
+    [Fact]
     public void TheWrongFamilyNamesTheVerbThatTakesIt()
     {
         using var dir = new TempDir();
