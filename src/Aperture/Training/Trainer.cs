@@ -77,7 +77,7 @@ public sealed class Trainer<TBatch>
         var log = new MetricsLog(_options.OutputDirectory, _options.TensorBoard);
         log.Write(state.History);
         using var progress = _options.Sink is { } sink ? ProgressReporter.From(sink.Log) : ProgressReporter.Create(_options.Progress, _options.Log);
-        if (_options.Resume) CarryCard(progress);
+        if (_options.Resume) CarryCard(state, progress);
         return Loop(state, trainBatches, validationBatches, stepsPerEpoch, log, progress);
     }
 
@@ -273,11 +273,11 @@ public sealed class Trainer<TBatch>
     /// a run with no epoch left still runs its later stages (R-CNN's SVMs) and is tested with these options, and a model
     /// loaded from the folder must be rebuilt with them.
     /// </summary>
-    private void CarryCard(IProgressSink progress)
+    private void CarryCard(RunState state, IProgressSink progress)
     {
         if (_options.Card is not { } card) return;
         var now = card.ToJson();
-        var before = ModelCard.Find(Checkpoint.ReadInfo(LastCheckpointPath));
+        var before = state.RestoredCard;
         if (JsonNode.DeepEquals(before?.ToJson(), now)) return;
         foreach (string file in new[] { LastCheckpointPath, BestCheckpointPath }.Where(File.Exists))
             Checkpoint.SetMetadata(file, ModelCard.MetadataKey, now);
@@ -291,7 +291,7 @@ public sealed class Trainer<TBatch>
             throw new FileNotFoundException($"cannot resume: checkpoint '{path}' does not exist (run without --resume to start a new run)", path);
         var optimizers = _task.Optimizers.ToDictionary(o => o.Name, o => o.Optimizer);
         var info = Checkpoint.Load(path, _task.Modules, optimizers);
-        var state = new RunState { Epoch = info.Epoch };
+        var state = new RunState { Epoch = info.Epoch, RestoredCard = ModelCard.Find(info) };
         try
         {
             var history = info.Metadata["history"]?.Deserialize<List<EpochSummary>>(MetricsLog.Json);
@@ -321,6 +321,7 @@ public sealed class Trainer<TBatch>
         public int GlobalStep;
         public int? BestEpoch;
         public double? BestValue;
+        public ModelCard? RestoredCard;   // the card of the checkpoint resumed from
         public List<EpochSummary> History { get; } = [];
     }
 }
