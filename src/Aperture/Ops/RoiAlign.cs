@@ -101,24 +101,40 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
         {
             int k = r.Length / 5, bins = Bins;
             var data = input.detach().permute(0, 2, 3, 1).contiguous(); // [N, H, W, C]: free for a channels-last map
-            var output = empty(new long[] { k, c, ph, pw });
+            var output = empty(new long[] { k, ph, pw, c }); // channels last: each bin's C sums are adjacent
             int vc = System.Numerics.Vector<float>.Count;
             Parallel.For(0, k, () => new AxisTaps(), (roi, _, taps) =>
             {
                 var x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data.bytes);
                 ref float x0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-                var local = taps.Sums(bins * c);
+                var local = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.bytes).Slice(roi * bins * c, bins * c);
                 Setup(taps, roi);
                 for (int bin = 0; bin < bins; bin++)
                 {
                     int nt = BinTaps(taps, roi, bin);
                     var weights = taps.Weight.AsSpan(0, nt);
                     var offsets = taps.Offset.AsSpan(0, nt);
-                    var sums = local.AsSpan(bin * c, c);
+                    var sums = local.Slice(bin * c, c);
                     int ch = 0;
+                    // Every tap is a cell of the map (cells are clamped to it), so cell·C + ch + vc ≤ |x|. Four channel
+                    // blocks at a time: four independent sums keep the multiply-add unit busy where one sum waits on
+                    // the last; each channel's sum runs over the taps in the same order either way.
+                    for (; ch + 4 * vc <= c; ch += 4 * vc)
+                    {
+                        var (a0, a1, a2, a3) = (System.Numerics.Vector<float>.Zero, System.Numerics.Vector<float>.Zero, System.Numerics.Vector<float>.Zero, System.Numerics.Vector<float>.Zero);
+                        for (int t = 0; t < weights.Length; t++)
+                        {
+                            nuint at = (nuint)offsets[t] * (nuint)c + (nuint)ch;
+                            float wt = weights[t];
+                            a0 += wt * System.Numerics.Vector.LoadUnsafe(ref x0, at);
+                            a1 += wt * System.Numerics.Vector.LoadUnsafe(ref x0, at + (nuint)vc);
+                            a2 += wt * System.Numerics.Vector.LoadUnsafe(ref x0, at + (nuint)(2 * vc));
+                            a3 += wt * System.Numerics.Vector.LoadUnsafe(ref x0, at + (nuint)(3 * vc));
+                        }
+                        a0.CopyTo(sums.Slice(ch)); a1.CopyTo(sums.Slice(ch + vc)); a2.CopyTo(sums.Slice(ch + 2 * vc)); a3.CopyTo(sums.Slice(ch + 3 * vc));
+                    }
                     for (; ch + vc <= c; ch += vc)
                     {
-                        // Every tap is a cell of the map (cells are clamped to it), so cell·C + ch + vc ≤ |x|.
                         var acc = System.Numerics.Vector<float>.Zero;
                         for (int t = 0; t < weights.Length; t++)
                             acc += weights[t] * System.Numerics.Vector.LoadUnsafe(ref x0, (nuint)offsets[t] * (nuint)c + (nuint)ch);
@@ -131,13 +147,9 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
                         sums[ch] = acc;
                     }
                 }
-                // The RoI's [bins, C] sums, transposed into its [C, bins] block of the output.
-                var o = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(output.bytes).Slice(roi * bins * c, bins * c);
-                for (int bin = 0; bin < bins; bin++)
-                    for (int ch = 0; ch < c; ch++) o[ch * bins + bin] = local[bin * c + ch];
                 return taps;
             }, _ => { });
-            return output;
+            return output.permute(0, 3, 1, 2);
         }
 
         /// <summary>The gradient of <see cref="Forward"/> for <paramref name="grad"/> <c>[K, C, h, w]</c>: <c>[N, C, H, W]</c>, stored channels-last.</summary>

@@ -1,5 +1,6 @@
 using Aperture.Nn;
 using Aperture.Ops;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Aperture.Detection.FastRcnn;
@@ -18,7 +19,10 @@ public sealed class FastRcnnDetector : IObjectDetector
         ClassNames = classNames;
         Options = options;
         network.eval();
+        _head = options.SvdRankFc6 > 0 || options.SvdRankFc7 > 0 ? network.Head.Truncated(options.SvdRankFc6, options.SvdRankFc7) : null;
     }
+
+    private readonly nn.Module<Tensor, Tensor>? _head;
 
     /// <summary>The network.</summary>
     public FastRcnnNetwork Network { get; }
@@ -47,24 +51,22 @@ public sealed class FastRcnnDetector : IObjectDetector
         var p = Boxes.CleanProposals(proposals, w, h, Options.TestProposals);
         if (p.shape[0] == 0) return ImageDetections.Empty().Move();
         int k = Network.NumClasses;
-        var x = Backbone.Normalize(image).unsqueeze(0).to(device);
-        var (probs, boxes) = Score(x, p);
+        long n = p.shape[0];
+        var x = Backbone.Normalize(image).unsqueeze(0);
+        // The mirrored pass, when on, is the second image of one batch: one body pass and one head pass for both.
+        var boxes = Options.TestFlip ? cat(new[] { p, FastRcnnBatch.FlipBoxes(p, w) }, 0) : p;
+        var images = Options.TestFlip ? cat(new[] { x, x.flip(3) }, 0) : x;
+        var batchIndex = Options.TestFlip ? cat(new[] { zeros(n, 1), ones(n, 1) }, 0) : zeros(n, 1);
+        var (logits, deltas) = Network.Heads(Network.Backbone.forward(images.to(device)), cat(new[] { batchIndex, boxes }, 1).to(device), _head);
+        var probs = nn.functional.softmax(logits, 1).cpu();
+        var decoded = Coder.Decode(boxes, deltas.cpu()).view(-1, k + 1, 4);
         if (Options.TestFlip)
         {
-            var (flippedProbs, flippedBoxes) = Score(x.flip(3), FastRcnnBatch.FlipBoxes(p, w));
-            probs = probs.add(flippedProbs).div(2);
-            boxes = boxes.add(FastRcnnBatch.FlipBoxes(flippedBoxes.view(-1, 4), w).view(boxes.shape)).div(2);
+            probs = probs.narrow(0, 0, n).add(probs.narrow(0, n, n)).div(2);
+            var mirrored = FastRcnnBatch.FlipBoxes(decoded.narrow(0, n, n).reshape(-1, 4), w).view(n, k + 1, 4);
+            decoded = decoded.narrow(0, 0, n).add(mirrored).div(2);
         }
-        boxes = boxes.narrow(1, 1, k);
-        var det = PerClassNms.Apply(boxes, probs.narrow(1, 1, k), Options.ScoreThreshold, Options.NmsIou, Options.MaxDetections, w, h);
+        var det = PerClassNms.Apply(decoded.narrow(1, 1, k), probs.narrow(1, 1, k), Options.ScoreThreshold, Options.NmsIou, Options.MaxDetections, w, h);
         return det.Move();
-    }
-
-    /// <summary>One pass: class probabilities <c>[P, K+1]</c> and per-class boxes <c>[P, K+1, 4]</c> of proposals <paramref name="p"/> in image <paramref name="x"/>.</summary>
-    private (Tensor Probs, Tensor Boxes) Score(Tensor x, Tensor p)
-    {
-        var rois = cat(new[] { zeros(p.shape[0], 1), p }, 1).to(x.device);
-        var (logits, deltas) = Network.forward(x, rois);
-        return (nn.functional.softmax(logits, 1).cpu(), Coder.Decode(p, deltas.cpu()).view(p.shape[0], Network.NumClasses + 1, 4));
     }
 }

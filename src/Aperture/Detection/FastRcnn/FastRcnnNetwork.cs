@@ -72,14 +72,17 @@ public sealed class FastRcnnNetwork : Module<Tensor, Tensor, (Tensor Logits, Ten
         return Heads(features, rois);
     }
 
-    /// <summary>The part after the conv body: pools <paramref name="features"/> <c>[N, F, H/4, W/4]</c> over <paramref name="rois"/> <c>[R, 5]</c>.</summary>
-    public (Tensor Logits, Tensor Deltas) Heads(Tensor features, Tensor rois)
+    /// <summary>
+    /// The part after the conv body: pools <paramref name="features"/> <c>[N, F, H/4, W/4]</c> over <paramref name="rois"/>
+    /// <c>[R, 5]</c>; <paramref name="regionHead"/> replaces fc6 and fc7 when given (a <see cref="RegionHead.Truncated"/> copy).
+    /// </summary>
+    public (Tensor Logits, Tensor Deltas) Heads(Tensor features, Tensor rois, Module<Tensor, Tensor>? regionHead = null)
     {
         double scale = 1.0 / Backbone.Stride;
         var pooled = UsesRoiAlign
             ? RoiAlign.Apply(features, rois, PoolSize, PoolSize, scale)
             : RoiPool.Apply(features, rois, PoolSize, PoolSize, scale);
-        var h = head.forward(pooled);
+        var h = (regionHead ?? head).forward(pooled);
         return (_cls.forward(h), _bbox.forward(h));
     }
 }
