@@ -35,9 +35,10 @@ public sealed class RegionHead : Module<Tensor, Tensor>
 
     /// <summary>
     /// The same head for inference, fc6 and fc7 compressed by truncated SVD to ranks <paramref name="fc6Rank"/> and
-    /// <paramref name="fc7Rank"/> (<see cref="TruncatedLinear"/>; 0, or a rank at or above the layer's smaller side, keeps it whole): a new module holding copies, so
-    /// training this head is unaffected. Its fc6 reads the pooled map channels-last, its columns reordered to match, so
-    /// the channels-last output of <see cref="Ops.RoiAlign"/> enters it without a copy.
+    /// <paramref name="fc7Rank"/> (<see cref="TruncatedLinear"/>; 0, or a rank at or above the layer's smaller side, keeps
+    /// it whole): a new module holding copies, so training this head is unaffected. Its fc6 reads the pooled map
+    /// channels-last, its columns reordered to match, so the channels-last output of <see cref="Ops.RoiAlign"/> enters it
+    /// without a copy.
     /// </summary>
     public Module<Tensor, Tensor> Truncated(int fc6Rank, int fc7Rank) => new InferenceHead(this, fc6Rank, fc7Rank);
 
@@ -58,7 +59,7 @@ public sealed class RegionHead : Module<Tensor, Tensor>
         private static Module<Tensor, Tensor> Layer(Tensor weight, Tensor bias, int rank)
         {
             if (rank > 0 && rank < Math.Min(weight.shape[0], weight.shape[1])) return TruncatedLinear.Of(weight, bias, rank);
-            var copy = Linear(weight.shape[1], weight.shape[0]);
+            var copy = Linear(weight.shape[1], weight.shape[0], device: weight.device);
             copy.weight!.copy_(weight); copy.bias!.copy_(bias);
             return copy;
         }

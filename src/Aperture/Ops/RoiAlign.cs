@@ -15,6 +15,9 @@ namespace Aperture.Ops;
 /// differentiable in the input (its gradient is Sᵀ times the output gradient), so autograd gives the exact backward pass.
 /// Float32 on the CPU (training and inference) skips the matrix: the same sums are accumulated directly and a custom
 /// autograd function (<see cref="AlignPlan"/>) gives their backward pass; other types and devices take the sparse product.
+/// That path returns its <c>[K, C, h, w]</c> stored channels-last (each bin's C values adjacent, as torch's
+/// <c>channels_last</c> format): the sums are written where they are made, and a head that flattens the bins channels-last
+/// (<see cref="Nn.RegionHead.Truncated"/>) reads them without a copy; <c>flatten</c> or <c>contiguous</c> gives the usual order.
 /// </remarks>
 public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
 {

@@ -53,8 +53,8 @@ public sealed record FastRcnnOptions : Core.IValidatable
     /// Test-time augmentation, off by default as in the paper (and Detectron2): also run the horizontally mirrored image
     /// (one batch with the first) and average the two passes' class probabilities and (mirrored back) boxes for every
     /// proposal. On every detector measured it added 0.010–0.018 test VOC mAP@0.5 and about 0.02 COCO mAP (paired, same
-    /// weights) for twice the time per image, and so took Fast R-CNN under issue 13's "20x faster than R-CNN" (13x with
-    /// it, 24x without; README, Detection). Training's per-epoch validation always scores one pass. (Detectron2's flip
+    /// weights) for twice the time per image, and so took Fast R-CNN under issue 13's "20x faster than R-CNN" (15x with
+    /// it, 25x without, in one benchmark run; README, Detection). Training's per-epoch validation always scores one pass. (Detectron2's flip
     /// TTA instead pools the two passes' detections before NMS; with the proposals shared, averaging each one's outputs
     /// is the direct form.)
     /// </summary>
@@ -65,8 +65,8 @@ public sealed record FastRcnnOptions : Core.IValidatable
     /// paper's section 3.1 (it keeps 1,024 of VGG-16's 4,096); 0 keeps the layer whole. fc6 holds nearly all of the head's
     /// multiply-adds (6,272 x 256 per RoI); at rank 96 the head costs 40% of that. On the default run's validation scenes
     /// VOC mAP@0.5 0.7890 against 0.7901 whole (128: 0.7900, 64: 0.7862), test 0.7870 against 0.7868, for 23 ms per image
-    /// against 36 (README, Detection). 0, or a rank at or above the hidden size, keeps the layer whole. Training is unaffected: the
-    /// compressed copy is made when a detector is built.
+    /// against 36 (README, Detection). 0, or a rank at or above the hidden size, keeps the layer whole. Training is
+    /// unaffected: the compressed copy is made when a detector is built.
     /// </summary>
     public int SvdRankFc6 { get; init; } = 96;
 
