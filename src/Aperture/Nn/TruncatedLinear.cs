@@ -25,10 +25,9 @@ public sealed class TruncatedLinear : Module<Tensor, Tensor>
     /// <summary>Compresses <paramref name="layer"/> to rank <paramref name="rank"/> (1 to the smaller side of its weight).</summary>
     public static TruncatedLinear Of(Linear layer, int rank) => Of(layer.weight!, layer.bias, rank);
 
-    /// <summary>Compresses the layer of <paramref name="weight"/> <c>[u, v]</c> and <paramref name="bias"/> <c>[u]</c> to rank <paramref name="rank"/>.</summary>
-    public static TruncatedLinear Of(Tensor weight, Tensor? bias, int rank)
+    /// <summary>Compresses the layer of <paramref name="w"/> <c>[u, v]</c> and <paramref name="bias"/> <c>[u]</c> to rank <paramref name="rank"/>.</summary>
+    public static TruncatedLinear Of(Tensor w, Tensor? bias, int rank)
     {
-        var w = weight;
         long u = w.shape[0], v = w.shape[1];
         if (rank < 1 || rank > Math.Min(u, v)) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"a {u} x {v} layer has ranks 1 to {Math.Min(u, v)}");
         using var noGrad = no_grad();

@@ -19,10 +19,11 @@ public sealed class FastRcnnDetector : IObjectDetector
         ClassNames = classNames;
         Options = options;
         network.eval();
-        _head = options.SvdRankFc6 > 0 || options.SvdRankFc7 > 0 ? network.Head.Truncated(options.SvdRankFc6, options.SvdRankFc7) : null;
+        _head = network.Head.Truncated(options.SvdRankFc6, options.SvdRankFc7);
     }
 
-    private readonly nn.Module<Tensor, Tensor>? _head;
+    /// <summary>fc6 and fc7 for inference: the SVD-compressed ranks asked for, reading RoI Align's channels-last output.</summary>
+    private readonly nn.Module<Tensor, Tensor> _head;
 
     /// <summary>The network.</summary>
     public FastRcnnNetwork Network { get; }
