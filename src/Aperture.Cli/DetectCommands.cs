@@ -96,8 +96,8 @@ internal static class DetectCommands
             else
             {
                 Output.Line(outcome.Trained.Result.Message);
-                Output.Table($"{m.Name} on {res.TestImages} test images", ["VOC mAP@0.5", "COCO mAP", "ms/image", "ms/image with proposals"],
-                    [[F(res.VocMap50), F(res.CocoMap), res.MsPerImage.ToString("F1", CultureInfo.InvariantCulture), res.MsPerImageWithProposals.ToString("F1", CultureInfo.InvariantCulture)]]);
+                Output.Table($"{m.Name} on {res.TestImages} test images", ["VOC mAP@0.5", "95% interval", "COCO mAP", "ms/image", "ms/image with proposals"],
+                    [[F(res.VocMap50), res.VocMap50Interval95 is [var lo, var hi] ? $"{F(lo)}–{F(hi)}" : "", F(res.CocoMap), res.MsPerImage.ToString("F1", CultureInfo.InvariantCulture), res.MsPerImageWithProposals.ToString("F1", CultureInfo.InvariantCulture)]]);
                 Output.Line(res.Pretraining is { } pre
                     ? $"body: pre-trained {pre.Classifier} ({pre.Checkpoint}{(pre.TestAccuracy is double acc ? $", test accuracy {acc:P1}" : "")}{(pre.Reused ? ", reused" : $", {pre.Seconds:F0} s")})"
                     : "body: trained from scratch");

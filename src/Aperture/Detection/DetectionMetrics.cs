@@ -52,6 +52,55 @@ public static class DetectionMetrics
         int classCount, double iouThreshold = 0.5, bool elevenPoint = false)
     {
         var imgs = Load(detections, truths);
+        return VocMapOf(imgs, classCount, iouThreshold, elevenPoint);
+    }
+
+    /// <summary>
+    /// How far <see cref="VocMap"/> would move on another draw of test images like these: a percentile bootstrap
+    /// interval (Efron &amp; Tibshirani, 1993) — <paramref name="resamples"/> times, draw as many images as given, with
+    /// replacement, and score them; the interval holds the middle <paramref name="level"/> of those means. Images, not
+    /// detections, are resampled: a detector's errors come scene by scene. On the default 375 test scenes the 95% interval
+    /// is about ±0.02 wide, so two detectors 0.01 apart on one test set are not told apart by it (README, Detection).
+    /// </summary>
+    /// <param name="detections">Per-image detections.</param>
+    /// <param name="truths">Per-image ground truth, same order and count.</param>
+    /// <param name="classCount">Number of classes.</param>
+    /// <param name="level">Coverage, 0.95 by default.</param>
+    /// <param name="resamples">Bootstrap draws (1,000).</param>
+    /// <param name="seed">Seed of the draws: the same inputs and seed give the same interval.</param>
+    /// <returns>The interval's ends (NaN, NaN when no draw has ground truth).</returns>
+    public static (double Low, double High) VocMapInterval(IReadOnlyList<ImageDetections> detections, IReadOnlyList<ImageTruth> truths,
+        int classCount, double level = 0.95, int resamples = 1000, int seed = 0)
+    {
+        if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), level, "the coverage must be in (0, 1)");
+        if (resamples < 1) throw new ArgumentOutOfRangeException(nameof(resamples), resamples, "need at least one draw");
+        var imgs = Load(detections, truths);
+        if (imgs.Length == 0) return (double.NaN, double.NaN);
+        var rng = new Random(seed);
+        var means = new List<double>(resamples);
+        var draw = new Img[imgs.Length];
+        for (int b = 0; b < resamples; b++)
+        {
+            for (int i = 0; i < draw.Length; i++) draw[i] = imgs[rng.Next(imgs.Length)];
+            double m = VocMapOf(draw, classCount, 0.5, false).Mean;
+            if (!double.IsNaN(m)) means.Add(m);
+        }
+        if (means.Count == 0) return (double.NaN, double.NaN);
+        means.Sort();
+        double tail = (1 - level) / 2;
+        return (Quantile(means, tail), Quantile(means, 1 - tail));
+    }
+
+    // The linear-interpolation quantile of sorted values (numpy's default).
+    private static double Quantile(List<double> sorted, double q)
+    {
+        double at = q * (sorted.Count - 1);
+        int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Count - 1);
+        return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    private static MeanAveragePrecision VocMapOf(Img[] imgs, int classCount, double iouThreshold, bool elevenPoint)
+    {
         var ap = new double[classCount];
         for (int c = 0; c < classCount; c++)
         {

@@ -116,10 +116,12 @@ public sealed record BodyPretraining(string Classifier, string Checkpoint, strin
 /// <param name="BestEpoch">The epoch of the scored checkpoint when validation picked one.</param>
 /// <param name="Pretraining">The supervised pre-training the conv body started from, or null when it was trained from scratch.</param>
 /// <param name="FigureThreshold">The lowest score drawn in <paramref name="Figures"/> (<see cref="DetectionExamples.DisplayThreshold"/>).</param>
+/// <param name="VocMap50Interval95">The 95% bootstrap interval of <paramref name="VocMap50"/> over the test images
+/// (<see cref="DetectionMetrics.VocMapInterval"/>): how much of a difference between two runs the test set can tell.</param>
 public sealed record DetectionResults(string Method, string Data, int TrainImages, int ValidationImages, int TestImages, int Epochs, string? Proposals,
     double VocMap50, double CocoMap, IReadOnlyList<ClassAp> PerClassAp50, double MsPerImage, double ProposalMsPerImage, double MsPerImageWithProposals,
     double TrainSeconds, object? Stages, string Checkpoint, IReadOnlyList<string> Figures, int? BestEpoch = null, BodyPretraining? Pretraining = null,
-    double? FigureThreshold = null);
+    double? FigureThreshold = null, IReadOnlyList<double>? VocMap50Interval95 = null);
 
 /// <summary>A finished detection run: the trained detector as loaded from its run folder, its test score and results.</summary>
 /// <param name="Trained">What training returned (the method's stages included).</param>
@@ -260,14 +262,16 @@ public static class DetectionRun
         double shown = DetectionExamples.DisplayThreshold(score, data.Test, method.DisplayThreshold);
         DetectionExamples.Write(good, score, data.Test, data.ClassNames, settings.Examples, worst: false, shown);
         DetectionExamples.Write(bad, score, data.Test, data.ClassNames, settings.Examples, worst: true, shown);
+        var interval = DetectionMetrics.VocMapInterval(score.Detections, data.Test.Select(i => i.Truth).ToList(), data.ClassNames.Count, seed: (int)settings.Seed);
         var results = new DetectionResults(method.Name, Path.GetFullPath(data.Root), data.Train.Count, data.Validation.Count, data.Test.Count,
             trained.Result.EpochsCompleted, method.UsesProposals ? data.ProposalName : null, score.VocMap, score.CocoMap,
             data.ClassNames.Select((c, i) => new ClassAp(c, double.IsNaN(score.PerClassAp[i]) ? null : score.PerClassAp[i])).ToList(),
             score.DetectMs, method.UsesProposals ? data.ProposalMs : 0, score.TotalMs,
             trained.Result.History.Sum(h => h.Seconds + h.ValidationSeconds) + trained.ExtraSeconds, trained.Stages, checkpoint, [good, bad],
-            trained.Result.BestEpoch, pretraining, shown);
+            trained.Result.BestEpoch, pretraining, shown, [interval.Low, interval.High]);
         RunResults.Write(settings.OutputDirectory, results);
-        settings.Log?.WriteLine($"[{method.Name}] VOC mAP@0.5 {score.VocMap:F3}, COCO mAP {score.CocoMap:F3}, {score.DetectMs:F1} ms/image");
+        settings.Log?.WriteLine($"[{method.Name}] VOC mAP@0.5 {score.VocMap:F3} (95% interval {interval.Low:F3}–{interval.High:F3} over "
+            + $"{data.Test.Count} test images), COCO mAP {score.CocoMap:F3}, {score.DetectMs:F1} ms/image");
         return new DetectionOutcome(trained, detector, score, results);
     }
 }

@@ -16,7 +16,8 @@ namespace Aperture.Reports;
 /// <param name="Method">Method name.</param>
 /// <param name="Score">Accuracy and speed on the test scenes.</param>
 /// <param name="TrainSeconds">Training time.</param>
-public sealed record DetectorReportRow(string Method, DetectorScore Score, double TrainSeconds);
+/// <param name="VocInterval">The 95% bootstrap interval of the VOC mAP over the test scenes, or null.</param>
+public sealed record DetectorReportRow(string Method, DetectorScore Score, double TrainSeconds, IReadOnlyList<double>? VocInterval = null);
 
 /// <summary>
 /// The report chapter "Object detection": the sliding-window baseline, R-CNN and Fast R-CNN trained on the same
@@ -126,7 +127,7 @@ public static class DetectionChapter
                 Budget = quick ? RunBudget.Quick : RunBudget.Report, Progress = ProgressMode.Lines, Log = log, TensorBoard = false, Examples = 4,
             }, data, device);
             if (outcome.Trained.Stages is RcnnStages stages) rcnnStages = stages;
-            rows.Add(new DetectorReportRow(name, outcome.Score, outcome.Results.TrainSeconds));
+            rows.Add(new DetectorReportRow(name, outcome.Score, outcome.Results.TrainSeconds, outcome.Results.VocMap50Interval95));
             if (init != DetectionSettings.Scratch)
             {
                 figures.Add((method, outcome.Results.Figures[0], outcome.Results.Figures[1], outcome.Results.FigureThreshold ?? method.DisplayThreshold));
@@ -155,10 +156,10 @@ public static class DetectionChapter
             + $"{pretrained.TrainSeconds:F0} s; test accuracy {pretrained.TestAccuracy:P1} on patches of the {pretrained.TestImages:N0} test items. "
             + "Stage 2, fine-tuning: each detector copies the body's weights and batch-norm statistics (R-CNN and Fast R-CNN also fc6 and fc7), "
             + "replaces the classifier with its own outputs and trains on the scenes.");
-        chapter.Table(new[] { "detector", "VOC mAP@0.5", "COCO mAP@[.5:.95]", "ms / image (proposals excluded)", "ms / image with proposals", "training s" },
+        chapter.Table(new[] { "detector", "VOC mAP@0.5", "95% interval (bootstrap over test scenes)", "COCO mAP@[.5:.95]", "ms / image (proposals excluded)", "ms / image with proposals", "training s" },
             detectorRows.Select(r => (IReadOnlyList<string>)new[]
             {
-                r.Method, F3(r.Score.VocMap), F3(r.Score.CocoMap), r.Score.DetectMs.ToString("F1", CultureInfo.InvariantCulture),
+                r.Method, F3(r.Score.VocMap), r.VocInterval is [var lo, var hi] ? $"{F3(lo)}–{F3(hi)}" : "", F3(r.Score.CocoMap), r.Score.DetectMs.ToString("F1", CultureInfo.InvariantCulture),
                 r.Score.TotalMs.ToString("F1", CultureInfo.InvariantCulture), r.TrainSeconds.ToString("F0", CultureInfo.InvariantCulture),
             }));
         var rc = rows.First(r => r.Method == RcnnMethod.Id).Score; var fr = rows.First(r => r.Method == FastRcnnMethod.Id).Score;

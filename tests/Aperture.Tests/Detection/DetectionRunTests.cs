@@ -53,7 +53,12 @@ public class DetectionRunTests
         Assert.Equal(method.UsesProposals ? "ss-single-100" : null, r.Proposals);
         Assert.All(r.Figures, f => Assert.True(new FileInfo(f).Length > 1000, f));
         using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "results.json"))))
+        {
             Assert.Equal(r.VocMap50, json.RootElement.GetProperty("voc_map50").GetDouble());
+            var interval = json.RootElement.GetProperty("voc_map50_interval95").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(2, interval.Length);
+            Assert.InRange(r.VocMap50, interval[0], interval[1]);
+        }
         // Validation picked best.ckpt: that file is the detector (R-CNN's SVMs and regressors included), and nothing else was saved.
         Assert.Equal(Path.Combine(run, "checkpoints", "best.ckpt"), r.Checkpoint);
         Assert.Empty(Directory.GetFiles(run, "*.ckpt"));

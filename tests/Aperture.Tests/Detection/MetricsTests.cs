@@ -56,6 +56,42 @@ public class MetricsTests
     }
 
     [Fact]
+    public void BootstrapIntervalHasKnownEnds()
+    {
+        // One image: every draw is that image, so the interval is the point.
+        var truthA = new ImageTruth(B(0, 0, 10, 10), tensor(new long[] { 0 }));
+        var hitA = new ImageDetections(B(0, 0, 10, 10), tensor(new float[] { 0.9f }), tensor(new long[] { 0 }));
+        Assert.Equal((1.0, 1.0), DetectionMetrics.VocMapInterval([hitA], [truthA], 1));
+        // A found object and a missed one: draws score 1 (both the first), 0.5 (one each) or 0 (both the second), a quarter,
+        // half and a quarter of the time; the middle 95% runs from 0 to 1, the middle 40% is 0.5.
+        var truthB = new ImageTruth(B(20, 20, 30, 30), tensor(new long[] { 0 }));
+        var dets = new[] { hitA, ImageDetections.Empty() };
+        var truths = new[] { truthA, truthB };
+        Assert.Equal(0.5, DetectionMetrics.VocMap(dets, truths, 1).Mean, 1e-9);
+        Assert.Equal((0.0, 1.0), DetectionMetrics.VocMapInterval(dets, truths, 1));
+        Assert.Equal((0.5, 0.5), DetectionMetrics.VocMapInterval(dets, truths, 1, level: 0.4));
+        Assert.Equal(DetectionMetrics.VocMapInterval(dets, truths, 1, seed: 3), DetectionMetrics.VocMapInterval(dets, truths, 1, seed: 3));
+    }
+
+    [Fact]
+    public void BootstrapIntervalNarrowsWithMoreImages()
+    {
+        // 20 images, one object each, found in 14; then the same images four times over: the spread of a mean over
+        // four times the images is half as wide (1/√4).
+        var truths = Enumerable.Range(0, 20).Select(_ => new ImageTruth(B(0, 0, 10, 10), tensor(new long[] { 0 }))).ToList();
+        var dets = Enumerable.Range(0, 20).Select(i => i < 14
+            ? new ImageDetections(B(0, 0, 10, 10), tensor(new float[] { 0.5f + i / 100f }), tensor(new long[] { 0 }))
+            : new ImageDetections(B(50, 50, 60, 60), tensor(new float[] { 0.6f }), tensor(new long[] { 0 }))).ToList();
+        var (lo, hi) = DetectionMetrics.VocMapInterval(dets, truths, 1);
+        double ap = DetectionMetrics.VocMap(dets, truths, 1).Mean;
+        Assert.InRange(ap, lo, hi);
+        Assert.InRange(hi - lo, 0.2, 0.8);
+        var (lo4, hi4) = DetectionMetrics.VocMapInterval([.. dets, .. dets, .. dets, .. dets], [.. truths, .. truths, .. truths, .. truths], 1);
+        Assert.InRange((hi4 - lo4) / (hi - lo), 0.35, 0.65);
+        Assert.Throws<ArgumentOutOfRangeException>(() => DetectionMetrics.VocMapInterval(dets, truths, 1, level: 1));
+    }
+
+    [Fact]
     public void ProposalRecallAndMabo()
     {
         var truth = new[] { B(0, 0, 10, 10, 20, 20, 40, 40) };
