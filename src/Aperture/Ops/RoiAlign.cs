@@ -160,18 +160,18 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
         {
             int k = r.Length / 5, bins = Bins;
             var g = grad.contiguous();
-            long length = (long)n * h * w * c;
             // A fixed split of the RoIs, one gradient map per part, summed in part order: the same threads give the
-            // same sums, run after run.
+            // same sums, run after run. The maps are torch tensors written in place (channels-last [N, H, W, C]), so the
+            // gradient is neither allocated on the managed heap nor copied into a tensor afterwards.
             int parts = Math.Max(1, Math.Min(get_num_threads(), k));
-            var maps = new float[parts][];
+            var maps = Enumerable.Range(0, parts).Select(_ => zeros(new long[] { n, h, w, c })).ToArray();
             int vc = System.Numerics.Vector<float>.Count;
             Parallel.For(0, parts, part =>
             {
-                var map = maps[part] = new float[length];
+                var map = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(maps[part].bytes);
                 var taps = new AxisTaps();
                 var local = taps.Sums(bins * c);
-                ref float m0 = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(map);
+                ref float m0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(map);
                 for (int roi = (int)((long)part * k / parts); roi < (int)((long)(part + 1) * k / parts); roi++)
                 {
                     var gy = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(g.bytes).Slice(roi * bins * c, bins * c);
@@ -198,14 +198,8 @@ public sealed class RoiAlign : nn.Module<Tensor, Tensor, Tensor>
             });
             var total = maps[0];
             for (int part = 1; part < parts; part++)
-            {
-                var m = maps[part];
-                int i = 0;
-                for (; i + vc <= total.Length; i += vc)
-                    (new System.Numerics.Vector<float>(total, i) + new System.Numerics.Vector<float>(m, i)).CopyTo(total, i);
-                for (; i < total.Length; i++) total[i] += m[i];
-            }
-            return tensor(total, new long[] { n, h, w, c }).permute(0, 3, 1, 2);
+                using (maps[part]) total.add_(maps[part]);
+            return total.permute(0, 3, 1, 2);
         }
 
         /// <summary>Fills <paramref name="taps"/>' row and column taps for RoI <paramref name="roi"/>.</summary>
