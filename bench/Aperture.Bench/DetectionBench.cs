@@ -10,7 +10,8 @@ namespace Aperture.Bench;
 
 /// <summary>
 /// Detection figures: Felzenszwalb–Huttenlocher ms per image, selective search ms and boxes per image per mode on
-/// 500-px photos, RoI pooling / RoI Align forward+backward for 2,000 RoIs on a 256x50x50 map; and, where Debian's
+/// 500-px photos, RoI pooling / RoI Align forward+backward for 2,000 RoIs on a 256x50x50 map and for a Fast R-CNN
+/// training step's 128 RoIs on 2x128x32x32; and, where Debian's
 /// /usr/bin/python3 has them, the same measured for scikit-image, OpenCV (ximgproc) and torchvision with ratios.
 /// </summary>
 public static class DetectionBench
@@ -94,7 +95,8 @@ public static class DetectionBench
         }
 
         // RoI pooling and RoI Align, 2,000 RoIs on a 256x50x50 map (an 800x800 image at stride 16).
-        var roiSpec = RoiBench(work, repeats, out var roiResult);
+        var roiSpec = RoiBench(work, repeats, RoiCase.Photo, out var roiResult);
+        var stepSpec = RoiBench(work, repeats, RoiCase.FastRcnnStep, out var stepResult);
 
         object? peerResults = null;
         var ratios = new Dictionary<string, object>();
@@ -151,18 +153,22 @@ public static class DetectionBench
 
             var tv = Peers.Run("torchvision_roi_pool.py", new[] { $"{threads}", $"{repeats}", roiSpec });
             peerDict["torchvision_roi_ops"] = tv is null ? "unavailable" : Strip(tv.Value);
+            var tvStep = Peers.Run("torchvision_roi_pool.py", new[] { $"{threads}", $"{repeats * RoiCase.FastRcnnStep.RepeatFactor}", stepSpec });
+            peerDict["torchvision_roi_ops_fast_rcnn_step"] = tvStep is null ? "unavailable" : Strip(tvStep.Value);
 
             peerResults = peerDict;
 
             MeasureOurs(); // second pass, after the peers
-            RoiBench(work, repeats, out var roi2);
-            roiResult = new RoiTimes(Math.Min(roiResult.PoolFwdMs, roi2.PoolFwdMs), Math.Min(roiResult.PoolMs, roi2.PoolMs),
-                Math.Min(roiResult.AlignFwdMs, roi2.AlignFwdMs), Math.Min(roiResult.AlignMs, roi2.AlignMs));
-            if (tv is { } t1)
-            {
-                ratios["roi_pool_fwd_bwd_speedup_vs_torchvision"] = Math.Round(t1.GetProperty("roi_pool").GetProperty("forward_backward_ms").GetDouble() / roiResult.PoolMs, 2);
-                ratios["roi_align_fwd_bwd_speedup_vs_torchvision"] = Math.Round(t1.GetProperty("roi_align").GetProperty("forward_backward_ms").GetDouble() / roiResult.AlignMs, 2);
-            }
+            RoiBench(work, repeats, RoiCase.Photo, out var roi2);
+            roiResult = RoiTimes.Min(roiResult, roi2);
+            RoiBench(work, repeats, RoiCase.FastRcnnStep, out var step2);
+            stepResult = RoiTimes.Min(stepResult, step2);
+            foreach (var (peer, ours, suffix) in new[] { (tv, roiResult, ""), (tvStep, stepResult, "_fast_rcnn_step") })
+                if (peer is { } t1)
+                {
+                    ratios[$"roi_pool{suffix}_fwd_bwd_speedup_vs_torchvision"] = Math.Round(t1.GetProperty("roi_pool").GetProperty("forward_backward_ms").GetDouble() / ours.PoolMs, 2);
+                    ratios[$"roi_align{suffix}_fwd_bwd_speedup_vs_torchvision"] = Math.Round(t1.GetProperty("roi_align").GetProperty("forward_backward_ms").GetDouble() / ours.AlignMs, 2);
+                }
             if (skMs is { } skm) ratios["felzenszwalb_speedup_vs_skimage"] = Math.Round(skm / fhBest.Average(), 2);
             foreach (var (mode, cvMs) in cvMean)
                 ratios[$"selective_search_{mode}_speedup_vs_opencv"] = Math.Round(cvMs / ssBest[mode].Average(), 2);
@@ -183,41 +189,61 @@ public static class DetectionBench
             selective_search = ss,
             proposal_quality_on_scenes = quality.Count > 0 ? quality
                 : ourQuality.ToDictionary(q => q.Key, q => (object)new { recall_at_0_5 = Math.Round(q.Value.Recall, 4), mabo = Math.Round(q.Value.Mabo, 4), mean_boxes = Math.Round(q.Value.Boxes, 1) }),
-            roi_ops = new
-            {
-                rois = 2000, map = "1x256x50x50", output = "7x7", spatial_scale = 1.0 / 16,
-                roi_pool_fwd_ms = Math.Round(roiResult.PoolFwdMs, 1), roi_pool_fwd_bwd_ms = Math.Round(roiResult.PoolMs, 1),
-                roi_align_fwd_ms = Math.Round(roiResult.AlignFwdMs, 1), roi_align_fwd_bwd_ms = Math.Round(roiResult.AlignMs, 1),
-            },
+            roi_ops = roiResult.Json(RoiCase.Photo),
+            roi_ops_fast_rcnn_step = stepResult.Json(RoiCase.FastRcnnStep),
             peers = peerResults ?? (object)"skipped",
             ratios,
         };
     }
 
-    private record struct RoiTimes(double PoolFwdMs, double PoolMs, double AlignFwdMs, double AlignMs);
+    private record struct RoiTimes(double PoolFwdMs, double PoolMs, double AlignFwdMs, double AlignMs)
+    {
+        public static RoiTimes Min(RoiTimes a, RoiTimes b) => new(Math.Min(a.PoolFwdMs, b.PoolFwdMs), Math.Min(a.PoolMs, b.PoolMs),
+            Math.Min(a.AlignFwdMs, b.AlignFwdMs), Math.Min(a.AlignMs, b.AlignMs));
 
-    private static string RoiBench(string work, int repeats, out RoiTimes result)
+        public object Json(RoiCase c) => new
+        {
+            rois = c.Rois, map = $"{c.Images}x{c.Channels}x{c.MapSide}x{c.MapSide}" + (c.ChannelsLast ? " (channels-last)" : ""), output = "7x7", spatial_scale = c.Scale,
+            roi_pool_fwd_ms = Math.Round(PoolFwdMs, 2), roi_pool_fwd_bwd_ms = Math.Round(PoolMs, 2),
+            roi_align_fwd_ms = Math.Round(AlignFwdMs, 2), roi_align_fwd_bwd_ms = Math.Round(AlignMs, 2),
+        };
+    }
+
+    /// <summary>
+    /// One RoI-ops workload: <see cref="Photo"/>, 2,000 RoIs of 16–416 px on one 800-px image's stride-16 map (the
+    /// papers' VGG-16 scale); <see cref="FastRcnnStep"/>, one Fast R-CNN training step here — 2 scenes of 128 px, their
+    /// stride-4 map of 128 channels stored channels-last as the body leaves it, 64 RoIs of 12–128 px each — where fixed
+    /// costs per call count as much as the arithmetic.
+    /// </summary>
+    private sealed record RoiCase(string Name, int Images, int Channels, int MapSide, int ImageSide, int Rois, float MinBox, float MaxBox, double Scale,
+        bool ChannelsLast, int RepeatFactor)
+    {
+        public static readonly RoiCase Photo = new("photo", 1, 256, 50, 800, 2000, 16, 416, 1.0 / 16, false, 1);
+        public static readonly RoiCase FastRcnnStep = new("fast_rcnn_step", 2, 128, 32, 128, 128, 12, 128, 1.0 / 4, true, 20);
+    }
+
+    private static string RoiBench(string work, int repeats, RoiCase c, out RoiTimes result)
     {
         var rng = new Random(42);
-        var rois = new float[2000 * 5];
-        for (int i = 0; i < 2000; i++)
+        var rois = new float[c.Rois * 5];
+        for (int i = 0; i < c.Rois; i++)
         {
-            float w = 16 + (float)rng.NextDouble() * 400, h = 16 + (float)rng.NextDouble() * 400;
-            float x = (float)rng.NextDouble() * (800 - w), y = (float)rng.NextDouble() * (800 - h);
-            rois[5 * i] = 0; rois[5 * i + 1] = x; rois[5 * i + 2] = y; rois[5 * i + 3] = x + w; rois[5 * i + 4] = y + h;
+            float w = c.MinBox + (float)rng.NextDouble() * (c.MaxBox - c.MinBox), h = c.MinBox + (float)rng.NextDouble() * (c.MaxBox - c.MinBox);
+            float x = (float)rng.NextDouble() * (c.ImageSide - w), y = (float)rng.NextDouble() * (c.ImageSide - h);
+            rois[5 * i] = i * c.Images / c.Rois; rois[5 * i + 1] = x; rois[5 * i + 2] = y; rois[5 * i + 3] = x + w; rois[5 * i + 4] = y + h;
         }
-        string spec = Path.Combine(work, "rois.json");
-        var rows = Enumerable.Range(0, 2000).Select(i => rois.Skip(5 * i).Take(5).ToArray()).ToArray();
-        File.WriteAllText(spec, JsonSerializer.Serialize(new { rois = rows, channels = 256, height = 50, width = 50, spatial_scale = 1.0 / 16, output = new[] { 7, 7 } }));
-        using var r = tensor(rois, new long[] { 2000, 5 });
-        using var x0 = randn(1, 256, 50, 50);
+        string spec = Path.Combine(work, $"rois-{c.Name}.json");
+        var rows = Enumerable.Range(0, c.Rois).Select(i => rois.Skip(5 * i).Take(5).ToArray()).ToArray();
+        File.WriteAllText(spec, JsonSerializer.Serialize(new { rois = rows, channels = c.Channels, height = c.MapSide, width = c.MapSide, spatial_scale = c.Scale, output = new[] { 7, 7 } }));
+        using var r = tensor(rois, new long[] { c.Rois, 5 });
+        using var x0 = c.ChannelsLast ? Aperture.Nn.ChannelsLast.Of(randn(c.Images, c.Channels, c.MapSide, c.MapSide)) : randn(c.Images, c.Channels, c.MapSide, c.MapSide);
         Tensor? xin = null;
-        Func<Tensor> pool = () => RoiPool.Apply(xin!, r, 7, 7, 1.0 / 16);
-        Func<Tensor> align = () => RoiAlign.Apply(xin!, r, 7, 7, 1.0 / 16, 2, true);
-        double T(Func<Tensor> op, bool bwd) => Best(repeats, () =>
+        Func<Tensor> pool = () => RoiPool.Apply(xin!, r, 7, 7, c.Scale);
+        Func<Tensor> align = () => RoiAlign.Apply(xin!, r, 7, 7, c.Scale, 2, true);
+        double T(Func<Tensor> op, bool bwd) => Best(repeats * c.RepeatFactor, () =>
         {
             using var scope = NewDisposeScope();
-            xin = x0.clone().requires_grad_(true);
+            xin = x0.detach().clone().requires_grad_(true);
             var y = op();
             if (bwd) y.sum().backward();
         }, warmup: true);
