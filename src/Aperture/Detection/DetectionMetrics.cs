@@ -60,7 +60,8 @@ public static class DetectionMetrics
     /// interval (Efron &amp; Tibshirani, 1993) — <paramref name="resamples"/> times, draw as many images as given, with
     /// replacement, and score them; the interval holds the middle <paramref name="level"/> of those means. Images, not
     /// detections, are resampled: a detector's errors come scene by scene. On the default 375 test scenes the 95% interval
-    /// is about ±0.02 wide, so two detectors 0.01 apart on one test set are not told apart by it (README, Detection).
+    /// reaches about 0.02 either side of the mAP, so two detectors 0.01 apart on one test set are not told apart by it
+    /// (README, Detection).
     /// </summary>
     /// <param name="detections">Per-image detections.</param>
     /// <param name="truths">Per-image ground truth, same order and count.</param>

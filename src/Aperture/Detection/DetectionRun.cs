@@ -268,7 +268,7 @@ public static class DetectionRun
             data.ClassNames.Select((c, i) => new ClassAp(c, double.IsNaN(score.PerClassAp[i]) ? null : score.PerClassAp[i])).ToList(),
             score.DetectMs, method.UsesProposals ? data.ProposalMs : 0, score.TotalMs,
             trained.Result.History.Sum(h => h.Seconds + h.ValidationSeconds) + trained.ExtraSeconds, trained.Stages, checkpoint, [good, bad],
-            trained.Result.BestEpoch, pretraining, shown, [interval.Low, interval.High]);
+            trained.Result.BestEpoch, pretraining, shown, double.IsNaN(interval.Low) ? null : [interval.Low, interval.High]);
         RunResults.Write(settings.OutputDirectory, results);
         settings.Log?.WriteLine($"[{method.Name}] VOC mAP@0.5 {score.VocMap:F3} (95% interval {interval.Low:F3}–{interval.High:F3} over "
             + $"{data.Test.Count} test images), COCO mAP {score.CocoMap:F3}, {score.DetectMs:F1} ms/image");
