@@ -80,6 +80,7 @@ internal static class DetectCommands
             if (userRoot is null && sceneCount < 10) throw new ArgumentException($"--scenes must be at least 10 (train, validation and test each need some; got {sceneCount})");
             if (limit < 0 || testLimit < 0) throw new ArgumentException($"--limit-train and --limit-test must be >= 0 (got {limit}, {testLimit})");
             if (maxBoxes < 1) throw new ArgumentException($"--max-proposals must be >= 1 (got {maxBoxes})");
+            Aperture.Core.OutputFolder.Create(outDir); // an unwritable --out fails now, not after the proposals are computed
 
             using var progress = CommonOptions.Progress(r);
             var log = progress.Log;
